@@ -1,0 +1,308 @@
+#include "heap/heap_scan.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/format.h>
+
+namespace heapscope::heap {
+
+namespace {
+
+using hprof::BasicType;
+
+// Spacing samples kept per thread for layout inference: plenty to outvote
+// the few gaps that straddle region ends or class mirrors.
+constexpr size_t kMaxArraySamples = 100000;
+
+struct NameCollector : hprof::TopVisitorBase {
+  absl::flat_hash_map<uint64_t, std::string> names;
+  absl::flat_hash_map<uint64_t, uint64_t> class_name_ids;
+  void OnUtf8(uint64_t id, std::string_view text) { names.emplace(id, text); }
+  void OnLoadClass(const hprof::LoadClassRecord& r) { class_name_ids[r.class_id] = r.name_id; }
+};
+
+struct InstanceAcc {
+  uint64_t class_id = 0;
+  uint64_t count = 0;
+  uint64_t min_gap = UINT64_MAX;  // smallest spacing after an instance
+  uint64_t gap_addr = 0;          // the instance that had it, and its follower
+  uint64_t gap_next = 0;
+};
+
+struct ArrayAcc {
+  uint64_t count = 0;
+  uint64_t total_length = 0;
+  std::array<uint64_t, 64> length_mod_64{};  // enough to derive padding for any alignment <= 64
+  void Add(uint32_t length) {
+    ++count;
+    total_length += length;
+    ++length_mod_64[length & 63];
+  }
+  void Merge(const ArrayAcc& o) {
+    count += o.count;
+    total_length += o.total_length;
+    for (size_t i = 0; i < 64; ++i) length_mod_64[i] += o.length_mod_64[i];
+  }
+  uint64_t Bytes(const JvmLayout& l, uint32_t elem) const {
+    uint64_t bytes = count * l.ArrayBase(elem) + total_length * elem;
+    for (uint64_t r = 0; r < 64; ++r) bytes += length_mod_64[r] * l.ArrayPadding(elem, r);
+    return bytes;
+  }
+};
+
+class ScanVisitor : public hprof::HeapVisitorBase {
+ public:
+  void OnSegmentStart(uint64_t) { prev_kind_ = kNone; }
+
+  void OnRoot(const hprof::RootRecord& r) {
+    ++roots_by_kind[static_cast<size_t>(r.kind)];
+    if (r.kind == hprof::RootKind::kThreadObject) ++threads;
+  }
+  void OnClassDump(const hprof::ClassDumpRecord& r) {
+    class_dumps.push_back(ClassDumpCopy::From(r));
+  }
+  void OnInstance(uint64_t, uint64_t id, uint64_t class_id, uint32_t, std::span<const uint8_t>) {
+    Spaced(id);
+    auto [it, inserted] = instance_index.try_emplace(class_id, static_cast<uint32_t>(instances.size()));
+    if (inserted) instances.push_back(InstanceAcc{class_id});
+    ++instances[it->second].count;
+    prev_kind_ = kInstance;
+    prev_index_ = it->second;
+  }
+  void OnObjectArray(uint64_t, uint64_t id, uint64_t class_id, uint32_t length,
+                     std::span<const uint8_t>) {
+    Spaced(id);
+    object_arrays[class_id].Add(length);
+    prev_kind_ = kArray;
+    prev_elem_ = 0;
+    prev_length_ = length;
+  }
+  void OnPrimitiveArray(uint64_t, uint64_t id, BasicType type, uint32_t length,
+                        std::span<const uint8_t>, bool) {
+    Spaced(id);
+    auto t = static_cast<uint8_t>(type);
+    primitive_arrays[t].Add(length);
+    prev_kind_ = kArray;
+    prev_elem_ = hprof::BasicTypeSize(t, 8);
+    prev_length_ = length;
+  }
+
+  std::vector<ClassDumpCopy> class_dumps;
+  std::array<uint64_t, hprof::kRootKindCount> roots_by_kind{};
+  uint64_t threads = 0;
+  absl::flat_hash_map<uint64_t, uint32_t> instance_index;
+  std::vector<InstanceAcc> instances;
+  absl::flat_hash_map<uint64_t, ArrayAcc> object_arrays;
+  std::array<ArrayAcc, 12> primitive_arrays{};
+  std::vector<ArraySample> array_samples;
+  uint64_t address_bits = 0;
+
+ private:
+  enum Kind : uint8_t { kNone, kInstance, kArray };
+
+  // The dump walks each heap region in address order, so the distance to
+  // the next object is the previous object's size unless something the
+  // dump leaves out (a class mirror, a region end) lies between them.
+  void Spaced(uint64_t id) {
+    address_bits |= id;
+    if (prev_kind_ != kNone && id > prev_addr_) {
+      uint64_t gap = id - prev_addr_;
+      if (prev_kind_ == kInstance) {
+        InstanceAcc& acc = instances[prev_index_];
+        if (gap < acc.min_gap) {
+          acc.min_gap = gap;
+          acc.gap_addr = prev_addr_;
+          acc.gap_next = id;
+        }
+      } else if (array_samples.size() < kMaxArraySamples) {
+        array_samples.push_back({prev_elem_, prev_length_, gap});
+      }
+    }
+    prev_addr_ = id;
+  }
+
+  Kind prev_kind_ = kNone;
+  uint64_t prev_addr_ = 0;
+  uint32_t prev_index_ = 0;
+  uint32_t prev_elem_ = 0;
+  uint32_t prev_length_ = 0;
+};
+
+// Field types of each class in c's chain, root class first.
+std::vector<std::vector<BasicType>> FieldChain(const ClassTable& t, ClassIdx c) {
+  std::vector<std::vector<BasicType>> chain;
+  size_t guard = 0;
+  while (c != kNoClass && guard++ < t.size()) {
+    std::vector<BasicType> own;
+    for (uint32_t f = t.field_begin[c]; f < t.field_begin[c + 1]; ++f) own.push_back(t.fields[f].type);
+    chain.push_back(std::move(own));
+    c = t.super[c];
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+uint64_t ModelSize(const JvmLayout& l, const std::vector<std::vector<BasicType>>& chain) {
+  std::vector<FieldTypes> spans(chain.begin(), chain.end());
+  return ModelInstanceSize(l, spans);
+}
+
+}  // namespace
+
+Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
+  HeapScan scan;
+  scan.encoding = input.encoding;
+  scan.file_size = input.file_size;
+
+  // Pass 1: read everything once.
+  NameCollector top;
+  unsigned threads = options.read.threads > 0 ? static_cast<unsigned>(options.read.threads)
+                                              : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<ScanVisitor> visitors(threads);
+  auto read = hprof::ReadDump(input, options.read, top, visitors);
+  if (!read.ok()) return read.error();
+  scan.read = read.value();
+
+  // Pass 2: merge what each thread saw.
+  std::vector<ClassDumpCopy> dumps;
+  absl::flat_hash_map<uint64_t, InstanceAcc> instances;
+  absl::flat_hash_map<uint64_t, ArrayAcc> object_arrays;
+  std::array<ArrayAcc, 12> primitive_arrays{};
+  std::vector<ArraySample> array_samples;
+  uint64_t address_bits = 0;
+  for (ScanVisitor& v : visitors) {
+    for (auto& d : v.class_dumps) dumps.push_back(std::move(d));
+    for (const InstanceAcc& a : v.instances) {
+      InstanceAcc& m = instances.try_emplace(a.class_id, InstanceAcc{a.class_id}).first->second;
+      m.count += a.count;
+      if (a.min_gap < m.min_gap) {
+        m.min_gap = a.min_gap;
+        m.gap_addr = a.gap_addr;
+        m.gap_next = a.gap_next;
+      }
+    }
+    for (const auto& [id, acc] : v.object_arrays) object_arrays[id].Merge(acc);
+    for (size_t t = 0; t < 12; ++t) primitive_arrays[t].Merge(v.primitive_arrays[t]);
+    array_samples.insert(array_samples.end(), v.array_samples.begin(), v.array_samples.end());
+    address_bits |= v.address_bits;
+    for (size_t k = 0; k < hprof::kRootKindCount; ++k) scan.roots_by_kind[k] += v.roots_by_kind[k];
+    scan.threads += v.threads;
+  }
+  visitors.clear();
+  for (uint64_t n : scan.roots_by_kind) scan.gc_roots += n;
+
+  // Pass 3: the class table.
+  std::vector<uint64_t> mirrors;
+  for (const auto& d : dumps) mirrors.push_back(d.class_id);
+  std::sort(mirrors.begin(), mirrors.end());
+  for (uint64_t m : mirrors) address_bits |= m;
+  scan.classes = BuildClassTable(std::move(dumps), top.names, top.class_name_ids);
+  ClassTable& t = scan.classes;
+
+  // Pass 4: a spacing sample that spans a class mirror (mirrors are not in
+  // the object stream) measures up to the mirror instead.
+  for (auto& [id, acc] : instances) {
+    if (acc.min_gap == UINT64_MAX) continue;
+    auto m = std::upper_bound(mirrors.begin(), mirrors.end(), acc.gap_addr);
+    if (m != mirrors.end() && *m < acc.gap_next) acc.min_gap = *m - acc.gap_addr;
+  }
+
+  // Pass 5: infer the layout from array and instance spacing.
+  std::vector<JvmLayout> candidates = CandidateLayouts(scan.read.header.id_size);
+  std::vector<const InstanceAcc*> by_count;
+  for (const auto& [id, acc] : instances) {
+    if (acc.min_gap != UINT64_MAX && t.Find(id) != kNoClass) by_count.push_back(&acc);
+  }
+  std::sort(by_count.begin(), by_count.end(), [](const InstanceAcc* a, const InstanceAcc* b) {
+    return a->count != b->count ? a->count > b->count : a->class_id < b->class_id;
+  });
+  if (by_count.size() > 2000) by_count.resize(2000);
+  std::vector<InstanceSample> instance_samples;
+  for (const InstanceAcc* acc : by_count) {
+    auto chain = FieldChain(t, t.Find(acc->class_id));
+    InstanceSample s{{}, acc->min_gap};
+    for (const JvmLayout& l : candidates) s.model_sizes.push_back(ModelSize(l, chain));
+    instance_samples.push_back(std::move(s));
+  }
+  scan.layout = InferJvmLayout(candidates, array_samples, instance_samples, address_bits,
+                               &scan.layout_reasoning);
+  const JvmLayout& layout = scan.layout;
+  // The smallest object the JVM can allocate: any hole smaller than this
+  // after an instance belongs to that instance.
+  const uint64_t min_object = layout.Align(layout.header_bytes);
+
+  // Pass 6: instance sizes and counts.
+  scan.per_class.assign(t.size(), ClassCount{});
+  for (ClassIdx c = 0; c < t.size(); ++c) {
+    if (t.array_elem[c] != 0) continue;
+    t.instance_size[c] = ModelSize(layout, FieldChain(t, c));
+  }
+  for (const auto& [id, acc] : instances) {
+    ClassIdx c = t.Find(id);
+    if (c == kNoClass) {
+      scan.instances_of_unknown_class += acc.count;
+      continue;
+    }
+    uint64_t model = t.instance_size[c];
+    uint64_t size = model;
+    if (acc.min_gap != UINT64_MAX && acc.min_gap >= model) {
+      // Several instances: the tightest spacing is the size. One instance:
+      // trust its spacing only when no other object could fit in the slack.
+      bool trusted = acc.count >= 2 || acc.min_gap - model < min_object;
+      if (trusted && acc.min_gap - model <= 1024) size = acc.min_gap;
+    }
+    if (size == model) ++scan.sizes_from_model;
+    else ++scan.sizes_from_spacing;
+    t.instance_size[c] = size;
+    scan.per_class[c].instances += acc.count;
+    scan.per_class[c].shallow_bytes += acc.count * size;
+    scan.instances += acc.count;
+  }
+  for (const auto& [id, acc] : object_arrays) {
+    ClassIdx c = t.Find(id);
+    scan.object_arrays += acc.count;
+    if (c == kNoClass) {
+      scan.instances_of_unknown_class += acc.count;
+      continue;
+    }
+    scan.per_class[c].instances += acc.count;
+    scan.per_class[c].shallow_bytes += acc.Bytes(layout, layout.ref_size);
+  }
+  for (uint8_t type = 4; type <= 11; ++type) {
+    const ArrayAcc& acc = primitive_arrays[type];
+    if (acc.count == 0) continue;
+    ClassIdx c = t.primitive_array[type];
+    scan.primitive_arrays += acc.count;
+    scan.per_class[c].instances += acc.count;
+    scan.per_class[c].shallow_bytes += acc.Bytes(layout, hprof::BasicTypeSize(type, 8));
+  }
+
+  // Pass 7: class mirrors. A mirror holds java.lang.Class's fields, fields
+  // the JVM injects, and the class's statics; only the last two of those are
+  // in the dump, so mirror sizes are estimates.
+  if (t.java_lang_class != kNoClass) {
+    uint64_t base = t.instance_size[t.java_lang_class];
+    uint64_t bytes = 0;
+    for (ClassIdx c = 0; c < t.size(); ++c) {
+      if (t.class_id[c] == 0) continue;
+      uint64_t statics = 0;
+      for (uint32_t s = t.static_begin[c]; s < t.static_begin[c + 1]; ++s) {
+        statics += layout.FieldSize(t.statics[s].type);
+      }
+      bytes += layout.Align(base + statics);
+      ++scan.per_class[t.java_lang_class].instances;
+      ++scan.class_mirrors;
+    }
+    scan.per_class[t.java_lang_class].shallow_bytes += bytes;
+    scan.excluded.push_back(
+        {"java.lang.Class",
+         "the JVM also counts primitive-type mirrors that dumps leave out, and a mirror's size "
+         "includes JVM-injected fields no dump describes; heapscope estimates mirror sizes"});
+  }
+  for (const ClassCount& cc : scan.per_class) scan.shallow_bytes += cc.shallow_bytes;
+  return scan;
+}
+
+}  // namespace heapscope::heap
