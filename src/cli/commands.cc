@@ -10,7 +10,9 @@
 #include "cli/progress_bar.h"
 #include "heap/heap_scan.h"
 #include "hprof/dump_input.h"
+#include "heap/heap_model.h"
 #include "report/histogram_report.h"
+#include "report/thread_report.h"
 
 namespace heapscope::cli {
 
@@ -95,11 +97,32 @@ void RegisterHistogram(CLI::App& app, std::function<int()>& run) {
   });
 }
 
+void RegisterThreads(CLI::App& app, std::function<int()>& run) {
+  auto o = std::make_shared<DumpOptions>();
+  CLI::App* cmd = app.add_subcommand("threads", "threads: names, states, stack traces and the objects their frames hold");
+  AddDumpOptions(cmd, *o);
+  cmd->callback([o, &run] {
+    run = [o] {
+      heap::ModelOptions mo;
+      mo.read.allow_truncated = o->allow_truncated;
+      mo.read.threads = o->threads;
+      auto bar = std::make_shared<ProgressBar>("reading");
+      mo.read.progress = [bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
+      auto model = heap::BuildHeapModel(o->path, mo);
+      if (!model.ok()) return ReportError(model.error());
+      if (o->json) PrintJson(report::ThreadsJson(model.value()));
+      else fmt::print("{}", report::ThreadsText(model.value()));
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterSummary(app, run);
   RegisterHistogram(app, run);
+  RegisterThreads(app, run);
 }
 
 }  // namespace heapscope::cli

@@ -22,12 +22,6 @@ namespace heapscope::heap {
 using ClassIdx = uint32_t;
 inline constexpr ClassIdx kNoClass = ~ClassIdx{0};
 
-struct StaticValue {
-  std::string name;
-  hprof::BasicType type;
-  uint64_t value;  // raw bits; object id for kObject
-};
-
 struct FieldInfo {
   uint64_t name_id;
   hprof::BasicType type;
@@ -45,6 +39,7 @@ struct ClassTable {
   std::vector<uint32_t> static_begin;    // statics[static_begin[c] .. static_begin[c+1])
   std::vector<hprof::StaticField> statics;
   std::vector<uint64_t> instance_size;   // JVM shallow size of one instance (0 = not an instance class)
+  std::vector<uint64_t> mirror_size;     // estimated size of the java.lang.Class object (0 = none)
   std::vector<uint8_t> array_elem;       // BasicType of the elements for array classes, 0 otherwise
   std::vector<uint8_t> array_dims;       // number of [] in the name
 

@@ -20,7 +20,11 @@ struct NameCollector : hprof::TopVisitorBase {
   absl::flat_hash_map<uint64_t, std::string> names;
   absl::flat_hash_map<uint64_t, uint64_t> class_name_ids;
   void OnUtf8(uint64_t id, std::string_view text) { names.emplace(id, text); }
-  void OnLoadClass(const hprof::LoadClassRecord& r) { class_name_ids[r.class_id] = r.name_id; }
+  absl::flat_hash_map<uint32_t, uint64_t> class_by_serial;
+  void OnLoadClass(const hprof::LoadClassRecord& r) {
+    class_name_ids[r.class_id] = r.name_id;
+    class_by_serial[r.class_serial] = r.class_id;
+  }
 };
 
 struct InstanceAcc {
@@ -233,11 +237,45 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   // after an instance belongs to that instance.
   const uint64_t min_object = layout.Align(layout.header_bytes);
 
-  // Pass 6: instance sizes and counts.
+  // Pass 6: instance sizes, superclasses first, then counts.
   scan.per_class.assign(t.size(), ClassCount{});
+  std::vector<uint64_t> model(t.size(), 0);
+  std::vector<uint32_t> depth(t.size(), 0);
+  std::vector<ClassIdx> order;
   for (ClassIdx c = 0; c < t.size(); ++c) {
     if (t.array_elem[c] != 0) continue;
-    t.instance_size[c] = ModelSize(layout, FieldChain(t, c));
+    model[c] = ModelSize(layout, FieldChain(t, c));
+    for (ClassIdx s = t.super[c]; s != kNoClass && depth[c] < t.size(); s = t.super[s]) ++depth[c];
+    order.push_back(c);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](ClassIdx a, ClassIdx b) { return depth[a] < depth[b]; });
+  for (ClassIdx c : order) {
+    uint64_t estimate = model[c];
+    ClassIdx s = t.super[c];
+    if (s != kNoClass && t.instance_size[s] > model[s]) {
+      // The superclass holds bytes no dump describes (injected fields,
+      // @Contended padding as in java.lang.Thread): this class's own fields
+      // go after them, not into holes of the model.
+      JvmLayout after_super = layout;
+      after_super.header_bytes = static_cast<uint32_t>(t.instance_size[s]);
+      std::vector<BasicType> own;
+      for (uint32_t f = t.field_begin[c]; f < t.field_begin[c + 1]; ++f) own.push_back(t.fields[f].type);
+      FieldTypes own_span(own);
+      estimate = ModelInstanceSize(after_super, std::span<const FieldTypes>(&own_span, 1));
+    }
+    uint64_t size = estimate;
+    auto it = instances.find(t.class_id[c]);
+    if (it != instances.end() && it->second.min_gap != UINT64_MAX && it->second.min_gap >= estimate) {
+      const InstanceAcc& acc = it->second;
+      // Several instances: the tightest spacing is the size. One instance:
+      // trust its spacing only when no other object could fit in the slack.
+      bool trusted = acc.count >= 2 || acc.min_gap - estimate < min_object;
+      if (trusted && acc.min_gap - estimate <= 1024) size = acc.min_gap;
+    }
+    if (size == model[c]) ++scan.sizes_from_model;
+    else ++scan.sizes_from_spacing;
+    t.instance_size[c] = size;
   }
   for (const auto& [id, acc] : instances) {
     ClassIdx c = t.Find(id);
@@ -245,19 +283,8 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
       scan.instances_of_unknown_class += acc.count;
       continue;
     }
-    uint64_t model = t.instance_size[c];
-    uint64_t size = model;
-    if (acc.min_gap != UINT64_MAX && acc.min_gap >= model) {
-      // Several instances: the tightest spacing is the size. One instance:
-      // trust its spacing only when no other object could fit in the slack.
-      bool trusted = acc.count >= 2 || acc.min_gap - model < min_object;
-      if (trusted && acc.min_gap - model <= 1024) size = acc.min_gap;
-    }
-    if (size == model) ++scan.sizes_from_model;
-    else ++scan.sizes_from_spacing;
-    t.instance_size[c] = size;
     scan.per_class[c].instances += acc.count;
-    scan.per_class[c].shallow_bytes += acc.count * size;
+    scan.per_class[c].shallow_bytes += acc.count * t.instance_size[c];
     scan.instances += acc.count;
   }
   for (const auto& [id, acc] : object_arrays) {
@@ -282,6 +309,7 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   // Pass 7: class mirrors. A mirror holds java.lang.Class's fields, fields
   // the JVM injects, and the class's statics; only the last two of those are
   // in the dump, so mirror sizes are estimates.
+  t.mirror_size.assign(t.size(), 0);
   if (t.java_lang_class != kNoClass) {
     uint64_t base = t.instance_size[t.java_lang_class];
     uint64_t bytes = 0;
@@ -291,7 +319,8 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
       for (uint32_t s = t.static_begin[c]; s < t.static_begin[c + 1]; ++s) {
         statics += layout.FieldSize(t.statics[s].type);
       }
-      bytes += layout.Align(base + statics);
+      t.mirror_size[c] = layout.Align(base + statics);
+      bytes += t.mirror_size[c];
       ++scan.per_class[t.java_lang_class].instances;
       ++scan.class_mirrors;
     }
@@ -302,6 +331,8 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
          "includes JVM-injected fields no dump describes; heapscope estimates mirror sizes"});
   }
   for (const ClassCount& cc : scan.per_class) scan.shallow_bytes += cc.shallow_bytes;
+  scan.names = std::move(top.names);
+  scan.class_by_serial = std::move(top.class_by_serial);
   return scan;
 }
 

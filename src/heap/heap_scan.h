@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "heap/class_table.h"
 #include "heap/jvm_layout.h"
 #include "hprof/dump_input.h"
@@ -37,6 +39,9 @@ struct HeapScan {
   hprof::DumpEncoding encoding = hprof::DumpEncoding::kPlain;
   uint64_t file_size = 0;
   ClassTable classes;
+  absl::flat_hash_map<uint64_t, std::string> names;  // UTF8 records: field, class, method names
+  // LOAD_CLASS class serial -> class id, for stack frames.
+  absl::flat_hash_map<uint32_t, uint64_t> class_by_serial;
   JvmLayout layout;
   std::string layout_reasoning;
   std::vector<ClassCount> per_class;   // indexed by ClassIdx

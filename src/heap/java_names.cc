@@ -27,6 +27,13 @@ std::string Dotted(std::string_view s) {
 }  // namespace
 
 std::string JavaClassName(std::string_view name) {
+  // Hidden classes are dumped as "Outer$$Lambda$1+0x0800"; the JVM's own
+  // tools print "Outer$$Lambda$1/0x0800".
+  if (size_t plus = name.rfind("+0x"); plus != std::string_view::npos && name.front() != '[') {
+    std::string out = Dotted(name);
+    out[plus] = '/';
+    return out;
+  }
   size_t dims = 0;
   while (dims < name.size() && name[dims] == '[') ++dims;
   if (dims == 0) return Dotted(name);
