@@ -69,11 +69,10 @@ class ScanVisitor : public hprof::HeapVisitorBase {
   }
   void OnInstance(uint64_t, uint64_t id, uint64_t class_id, uint32_t, std::span<const uint8_t>) {
     Spaced(id);
-    auto [it, inserted] = instance_index.try_emplace(class_id, static_cast<uint32_t>(instances.size()));
-    if (inserted) instances.push_back(InstanceAcc{class_id});
-    ++instances[it->second].count;
+    uint32_t index = IndexOf(class_id);
+    ++instances[index].count;
     prev_kind_ = kInstance;
-    prev_index_ = it->second;
+    prev_index_ = index;
   }
   void OnObjectArray(uint64_t, uint64_t id, uint64_t class_id, uint32_t length,
                      std::span<const uint8_t>) {
@@ -105,6 +104,24 @@ class ScanVisitor : public hprof::HeapVisitorBase {
 
  private:
   enum Kind : uint8_t { kNone, kInstance, kArray };
+
+  // A small direct-mapped cache in front of the hash map: dumps interleave
+  // a handful of classes, and this keeps their look-ups in L1 (the map
+  // look-up was a fifth of the histogram's time).
+  uint32_t IndexOf(uint64_t class_id) {
+    CacheSlot& slot = cache_[(class_id >> 3) & (kCacheSlots - 1)];
+    if (slot.class_id == class_id && slot.index != UINT32_MAX) return slot.index;
+    auto [it, inserted] = instance_index.try_emplace(class_id, static_cast<uint32_t>(instances.size()));
+    if (inserted) instances.push_back(InstanceAcc{class_id});
+    slot = {class_id, it->second};
+    return it->second;
+  }
+  struct CacheSlot {
+    uint64_t class_id = 0;
+    uint32_t index = UINT32_MAX;
+  };
+  static constexpr size_t kCacheSlots = 256;
+  std::array<CacheSlot, kCacheSlots> cache_{};
 
   // The dump walks each heap region in address order, so the distance to
   // the next object is the previous object's size unless something the

@@ -78,12 +78,12 @@ inline std::string SubRecordContext(const HeapBodyLimits& lim, uint8_t sub_tag) 
 // `*actual_length` holds the body length (which differs from the declared one
 // only when a wrapped length was repaired).
 template <uint32_t kIdSize, class Visitor>
-Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
+Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& limits, Visitor& v,
                          HeapParseScratch& scratch, ReadStats& stats,
                          uint64_t* actual_length) {
   constexpr uint32_t I = kIdSize;
-  uint64_t end_offset = lim.body_offset + lim.body_length;
-  v.OnSegmentStart(lim.body_offset);
+  uint64_t end_offset = limits.body_offset + limits.body_length;
+  v.OnSegmentStart(limits.body_offset);
 
   const uint8_t* p = win.cur();
   const uint8_t* e = win.end();
@@ -91,16 +91,16 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
   uint8_t tag = 0;
 
   auto fail = [&](std::string msg) -> Error {
-    return Error::BadInput(std::move(msg), sub_start, internal::SubRecordContext(lim, tag));
+    return Error::BadInput(std::move(msg), sub_start, internal::SubRecordContext(limits, tag));
   };
   // Makes n bytes from p visible, staying inside the body. On failure p is
   // left at the sub-record start so the caller can report it.
   auto need = [&](uint64_t n) -> Status {
     uint64_t here = win.OffsetOf(p);
     if (here + n > end_offset) {
-      if (!lim.length_may_wrap) {
+      if (!limits.length_may_wrap) {
         return fail(fmt::format("sub-record needs {} bytes but its {} ends at byte {}",
-                                here + n - sub_start, RecordTagName(lim.record_tag),
+                                here + n - sub_start, RecordTagName(limits.record_tag),
                                 end_offset));
       }
       end_offset += uint64_t{1} << 32;  // the u4 length wrapped
@@ -137,11 +137,37 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
     return err;
   };
 
+  // The parse may run up to `lim` without checks: the end of the visible
+  // window or of the body, whichever comes first.
+  const uint8_t* lim = e;
+  auto reset_lim = [&] {
+    uint64_t room = end_offset - win.OffsetOf(p);
+    lim = static_cast<uint64_t>(e - p) > room ? p + room : e;
+  };
+  reset_lim();
+// Fast paths inline; the lambdas handle window refills and errors.
+#define HS_NEED(n)                                                   \
+  do {                                                               \
+    if (static_cast<uint64_t>(lim - p) < (n)) [[unlikely]] {         \
+      if (auto s_ = need(n); !s_.ok()) return s_;                    \
+      reset_lim();                                                   \
+    }                                                                \
+  } while (0)
+#define HS_SKIP(n)                                                   \
+  do {                                                               \
+    if (static_cast<uint64_t>(lim - p) >= (n)) [[likely]] {          \
+      p += (n);                                                      \
+    } else {                                                         \
+      if (auto s_ = skip(n); !s_.ok()) return s_;                    \
+      reset_lim();                                                   \
+    }                                                                \
+  } while (0)
+
   uint64_t records_since_release = 0;
   while (true) {
     uint64_t here = win.OffsetOf(p);
     if (here >= end_offset) {
-      if (here == end_offset && lim.length_may_wrap) {
+      if (here == end_offset && limits.length_may_wrap) {
         // Ended exactly on the declared length: if what follows is a
         // sub-record rather than a record, the length wrapped.
         win.Advance(p);
@@ -150,6 +176,7 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
           e = win.end();
           end_offset += uint64_t{1} << 32;
           ++stats.heap_dump_length_wrapped;
+          reset_lim();
           continue;
         }
         p = win.cur();
@@ -164,47 +191,47 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
     }
     sub_start = here;
     tag = 0;
-    if (auto s = need(1); !s.ok()) return s;
+    HS_NEED(1);
     tag = *p;
     switch (static_cast<SubTag>(tag)) {
       case SubTag::kInstanceDump: {
-        if (auto s = need(1 + I + 4 + I + 4); !s.ok()) return s;
+        HS_NEED(1 + I + 4 + I + 4);
         uint64_t id = LoadId<I>(p + 1);
         uint64_t class_id = LoadId<I>(p + 1 + I + 4);
         uint32_t length = LoadU4(p + 1 + I + 4 + I);
         if constexpr (Visitor::kWantInstanceData) {
-          if (auto s = need(1 + I + 4 + I + 4 + uint64_t{length}); !s.ok()) return s;
+          HS_NEED(1 + I + 4 + I + 4 + uint64_t{length});
           const uint8_t* data = p + 1 + I + 4 + I + 4;
           v.OnInstance(sub_start, id, class_id, length, {data, length});
           p = data + length;
         } else {
           p += 1 + I + 4 + I + 4;
           v.OnInstance(sub_start, id, class_id, length, {});
-          if (auto s = skip(length); !s.ok()) return s;
+          HS_SKIP(length);
         }
         break;
       }
       case SubTag::kObjectArrayDump: {
-        if (auto s = need(1 + I + 4 + 4 + I); !s.ok()) return s;
+        HS_NEED(1 + I + 4 + 4 + I);
         uint64_t id = LoadId<I>(p + 1);
         uint32_t length = LoadU4(p + 1 + I + 4);
         uint64_t class_id = LoadId<I>(p + 1 + I + 8);
         uint64_t bytes = uint64_t{length} * I;
         if constexpr (Visitor::kWantObjectArrayData) {
-          if (auto s = need(1 + I + 8 + I + bytes); !s.ok()) return s;
+          HS_NEED(1 + I + 8 + I + bytes);
           const uint8_t* data = p + 1 + I + 8 + I;
           v.OnObjectArray(sub_start, id, class_id, length, {data, bytes});
           p = data + bytes;
         } else {
           p += 1 + I + 8 + I;
           v.OnObjectArray(sub_start, id, class_id, length, {});
-          if (auto s = skip(bytes); !s.ok()) return s;
+          HS_SKIP(bytes);
         }
         break;
       }
       case SubTag::kPrimitiveArrayDump:
       case SubTag::kPrimitiveArrayNoData: {
-        if (auto s = need(1 + I + 4 + 4 + 1); !s.ok()) return s;
+        HS_NEED(1 + I + 4 + 4 + 1);
         uint64_t id = LoadId<I>(p + 1);
         uint32_t length = LoadU4(p + 1 + I + 4);
         uint8_t type = p[1 + I + 8];
@@ -216,19 +243,19 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
         bool has_data = tag == static_cast<uint8_t>(SubTag::kPrimitiveArrayDump);
         uint64_t bytes = has_data ? uint64_t{length} * elem : 0;
         if constexpr (Visitor::kWantPrimitiveArrayData) {
-          if (auto s = need(bytes); !s.ok()) return s;
+          HS_NEED(bytes);
           v.OnPrimitiveArray(sub_start, id, static_cast<BasicType>(type), length, {p, bytes},
                              has_data);
           p += bytes;
         } else {
           v.OnPrimitiveArray(sub_start, id, static_cast<BasicType>(type), length, {}, has_data);
-          if (auto s = skip(bytes); !s.ok()) return s;
+          HS_SKIP(bytes);
         }
         break;
       }
       case SubTag::kClassDump: {
         constexpr uint64_t kFixed = 1 + I + 4 + 6 * I + 4 + 2;
-        if (auto s = need(kFixed); !s.ok()) return s;
+        HS_NEED(kFixed);
         ClassDumpRecord cd{};
         cd.class_id = LoadId<I>(p + 1);
         cd.stack_serial = LoadU4(p + 1 + I);
@@ -240,33 +267,33 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
         uint32_t cp_count = LoadU2(p + kFixed - 2);
         p += kFixed;
         for (uint32_t i = 0; i < cp_count; ++i) {
-          if (auto s = need(3); !s.ok()) return s;
+          HS_NEED(3);
           uint32_t size = BasicTypeSize(p[2], I);
           if (size == 0) return fail(fmt::format("constant pool entry {} has unknown type {}", i, p[2]));
-          if (auto s = need(3 + size); !s.ok()) return s;
+          HS_NEED(3 + size);
           p += 3 + size;
         }
-        if (auto s = need(2); !s.ok()) return s;
+        HS_NEED(2);
         uint32_t static_count = LoadU2(p);
         p += 2;
         scratch.statics.clear();
         for (uint32_t i = 0; i < static_count; ++i) {
-          if (auto s = need(I + 1); !s.ok()) return s;
+          HS_NEED(I + 1);
           uint8_t type = p[I];
           uint32_t size = BasicTypeSize(type, I);
           if (size == 0) return fail(fmt::format("static field {} has unknown type {}", i, type));
-          if (auto s = need(I + 1 + size); !s.ok()) return s;
+          HS_NEED(I + 1 + size);
           uint64_t value = 0;
           for (uint32_t b = 0; b < size; ++b) value = (value << 8) | p[I + 1 + b];
           scratch.statics.push_back({LoadId<I>(p), static_cast<BasicType>(type), value});
           p += I + 1 + size;
         }
-        if (auto s = need(2); !s.ok()) return s;
+        HS_NEED(2);
         uint32_t field_count = LoadU2(p);
         p += 2;
         scratch.fields.clear();
         for (uint32_t i = 0; i < field_count; ++i) {
-          if (auto s = need(I + 1); !s.ok()) return s;
+          HS_NEED(I + 1);
           uint8_t type = p[I];
           if (BasicTypeSize(type, I) == 0) {
             return fail(fmt::format("instance field {} has unknown type {}", i, type));
@@ -288,7 +315,7 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
       case SubTag::kRootReferenceCleanup:
       case SubTag::kRootVmInternal:
       case SubTag::kRootUnreachable: {
-        if (auto s = need(1 + I); !s.ok()) return s;
+        HS_NEED(1 + I);
         RootKind kind = RootKind::kUnknown;
         switch (static_cast<SubTag>(tag)) {
           case SubTag::kRootStickyClass: kind = RootKind::kStickyClass; break;
@@ -306,7 +333,7 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
         break;
       }
       case SubTag::kRootJniGlobal: {
-        if (auto s = need(1 + 2 * I); !s.ok()) return s;
+        HS_NEED(1 + 2 * I);
         v.OnRoot(RootRecord{RootKind::kJniGlobal, LoadId<I>(p + 1), 0, 0, LoadId<I>(p + 1 + I)});
         p += 1 + 2 * I;
         break;
@@ -315,7 +342,7 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
       case SubTag::kRootJavaFrame:
       case SubTag::kRootThreadObject:
       case SubTag::kRootJniMonitor: {
-        if (auto s = need(1 + I + 8); !s.ok()) return s;
+        HS_NEED(1 + I + 8);
         RootKind kind = tag == 0x02   ? RootKind::kJniLocal
                         : tag == 0x03 ? RootKind::kJavaFrame
                         : tag == 0x08 ? RootKind::kThreadObject
@@ -326,14 +353,14 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
       }
       case SubTag::kRootNativeStack:
       case SubTag::kRootThreadBlock: {
-        if (auto s = need(1 + I + 4); !s.ok()) return s;
+        HS_NEED(1 + I + 4);
         RootKind kind = tag == 0x04 ? RootKind::kNativeStack : RootKind::kThreadBlock;
         v.OnRoot(RootRecord{kind, LoadId<I>(p + 1), LoadU4(p + 1 + I), 0, 0});
         p += 1 + I + 4;
         break;
       }
       case SubTag::kHeapDumpInfo: {
-        if (auto s = need(1 + 4 + I); !s.ok()) return s;
+        HS_NEED(1 + 4 + I);
         v.OnHeapDumpInfo(HeapDumpInfoRecord{LoadU4(p + 1), LoadId<I>(p + 5)});
         p += 1 + 4 + I;
         break;
@@ -342,8 +369,10 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& lim, Visitor& v,
         return fail(fmt::format("unknown sub-record tag 0x{:02x}", tag));
     }
   }
+#undef HS_NEED
+#undef HS_SKIP
   win.Advance(p);
-  *actual_length = end_offset - lim.body_offset;
+  *actual_length = end_offset - limits.body_offset;
   return {};
 }
 
