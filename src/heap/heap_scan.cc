@@ -152,12 +152,22 @@ class ScanVisitor : public hprof::HeapVisitorBase {
 };
 
 // Field types of each class in c's chain, root class first.
-std::vector<std::vector<BasicType>> FieldChain(const ClassTable& t, ClassIdx c) {
+std::vector<std::vector<BasicType>> FieldChain(const ClassTable& t,
+                                               const absl::flat_hash_map<uint64_t, std::string>& names,
+                                               ClassIdx c) {
   std::vector<std::vector<BasicType>> chain;
   size_t guard = 0;
   while (c != kNoClass && guard++ < t.size()) {
     std::vector<BasicType> own;
     for (uint32_t f = t.field_begin[c]; f < t.field_begin[c + 1]; ++f) own.push_back(t.fields[f].type);
+    for (const InjectedField& injected : HotSpotInjectedFields(t.name[c])) {
+      bool listed = false;
+      for (uint32_t f = t.field_begin[c]; f < t.field_begin[c + 1]; ++f) {
+        auto n = names.find(t.fields[f].name_id);
+        listed = listed || (n != names.end() && n->second == injected.name);
+      }
+      if (!listed) own.push_back(injected.type);
+    }
     chain.push_back(std::move(own));
     c = t.super[c];
   }
@@ -242,7 +252,7 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   if (by_count.size() > 2000) by_count.resize(2000);
   std::vector<InstanceSample> instance_samples;
   for (const InstanceAcc* acc : by_count) {
-    auto chain = FieldChain(t, t.Find(acc->class_id));
+    auto chain = FieldChain(t, top.names, t.Find(acc->class_id));
     InstanceSample s{{}, acc->min_gap};
     for (const JvmLayout& l : candidates) s.model_sizes.push_back(ModelSize(l, chain));
     instance_samples.push_back(std::move(s));
@@ -253,6 +263,8 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   // The smallest object the JVM can allocate: any hole smaller than this
   // after an instance belongs to that instance.
   const uint64_t min_object = layout.Align(layout.header_bytes);
+  // HotSpot's default ContendedPaddingWidth.
+  constexpr uint64_t kContendedPadding = 128;
 
   // Pass 6: instance sizes, superclasses first, then counts.
   scan.per_class.assign(t.size(), ClassCount{});
@@ -261,7 +273,7 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   std::vector<ClassIdx> order;
   for (ClassIdx c = 0; c < t.size(); ++c) {
     if (t.array_elem[c] != 0) continue;
-    model[c] = ModelSize(layout, FieldChain(t, c));
+    model[c] = ModelSize(layout, FieldChain(t, top.names, c));
     for (ClassIdx s = t.super[c]; s != kNoClass && depth[c] < t.size(); s = t.super[s]) ++depth[c];
     order.push_back(c);
   }
@@ -270,16 +282,18 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   for (ClassIdx c : order) {
     uint64_t estimate = model[c];
     ClassIdx s = t.super[c];
-    if (s != kNoClass && t.instance_size[s] > model[s]) {
-      // The superclass holds bytes no dump describes (injected fields,
-      // @Contended padding as in java.lang.Thread): this class's own fields
-      // go after them, not into holes of the model.
+    if (s != kNoClass && t.instance_size[s] >= model[s] + kContendedPadding) {
+      // The superclass holds @Contended padding (as java.lang.Thread does
+      // on JDK 17): this class's own fields go after it, not into holes.
       JvmLayout after_super = layout;
       after_super.header_bytes = static_cast<uint32_t>(t.instance_size[s]);
       std::vector<BasicType> own;
       for (uint32_t f = t.field_begin[c]; f < t.field_begin[c + 1]; ++f) own.push_back(t.fields[f].type);
       FieldTypes own_span(own);
       estimate = ModelInstanceSize(after_super, std::span<const FieldTypes>(&own_span, 1));
+    } else if (s != kNoClass && t.instance_size[s] > model[s]) {
+      // Fields the JVM injected into a superclass take room in every subclass.
+      estimate = model[c] + (t.instance_size[s] - model[s]);
     }
     uint64_t size = estimate;
     auto it = instances.find(t.class_id[c]);
@@ -346,6 +360,12 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
         {"java.lang.Class",
          "the JVM also counts primitive-type mirrors that dumps leave out, and a mirror's size "
          "includes JVM-injected fields no dump describes; heapscope estimates mirror sizes"});
+  }
+  if (t.FindByName("jdk.internal.vm.FillerElement") != kNoClass ||
+      t.FindByName("jdk.internal.vm.FillerElement[]") != kNoClass) {
+    scan.excluded.push_back(
+        {"jdk.internal.vm.FillerElement[]",
+         "filler arrays cover dead space; the JVM's histogram counts them but heap dumps leave them out"});
   }
   for (const ClassCount& cc : scan.per_class) scan.shallow_bytes += cc.shallow_bytes;
   scan.names = std::move(top.names);

@@ -50,6 +50,27 @@ std::vector<JvmLayout> CandidateLayouts(uint32_t id_size) {
   return out;
 }
 
+std::span<const InjectedField> HotSpotInjectedFields(std::string_view name) {
+  // Native pointers are 8 bytes on a 64-bit JVM: modelled as longs.
+  static constexpr InjectedField kLoader[] = {{"loader_data", BasicType::kLong}};
+  static constexpr InjectedField kThrowable[] = {{"depth", BasicType::kInt}};
+  static constexpr InjectedField kMemberName[] = {{"vmindex", BasicType::kLong}};
+  static constexpr InjectedField kResolvedMethod[] = {{"vmtarget", BasicType::kLong},
+                                                      {"vmholder", BasicType::kObject}};
+  static constexpr InjectedField kStackTraceElement[] = {{"declaringClassObject", BasicType::kObject}};
+  static constexpr InjectedField kModule[] = {{"module_entry", BasicType::kLong}};
+  static constexpr InjectedField kCallSiteContext[] = {{"vmdependencies", BasicType::kLong},
+                                                       {"last_cleanup", BasicType::kLong}};
+  if (name == "java.lang.ClassLoader") return kLoader;
+  if (name == "java.lang.Throwable") return kThrowable;
+  if (name == "java.lang.invoke.MemberName") return kMemberName;
+  if (name == "java.lang.invoke.ResolvedMethodName") return kResolvedMethod;
+  if (name == "java.lang.StackTraceElement") return kStackTraceElement;
+  if (name == "java.lang.Module") return kModule;
+  if (name == "java.lang.invoke.MethodHandleNatives$CallSiteContext") return kCallSiteContext;
+  return {};
+}
+
 uint64_t ModelInstanceSize(const JvmLayout& layout, std::span<const FieldTypes> chain) {
   struct Hole { uint64_t begin, end; };
   std::vector<Hole> holes;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hprof/tags.h"
@@ -52,6 +53,16 @@ using FieldTypes = std::span<const hprof::BasicType>;
 // @Contended padding are in no dump, so this is a lower bound; observed
 // address spacing corrects it (see ClassSizes).
 uint64_t ModelInstanceSize(const JvmLayout& layout, std::span<const FieldTypes> chain);
+
+// Fields HotSpot adds to a few JDK classes (javaClasses.hpp's *_INJECTED_FIELDS):
+// ClassLoader.loader_data, Throwable.depth, MemberName.vmindex and so on.
+// Some JDKs' dumps list them and some don't; callers add the ones a
+// CLASS_DUMP lacks. Empty for other classes.
+struct InjectedField {
+  std::string_view name;
+  hprof::BasicType type;
+};
+std::span<const InjectedField> HotSpotInjectedFields(std::string_view class_name);
 
 // Spacing evidence for array layouts: one array and the distance to the
 // object that followed it in the dump.
