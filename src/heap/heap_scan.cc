@@ -33,7 +33,30 @@ struct InstanceAcc {
   uint64_t min_gap = UINT64_MAX;  // smallest spacing after an instance
   uint64_t gap_addr = 0;          // the instance that had it, and its follower
   uint64_t gap_next = 0;
+  uint64_t at_min = 0;   // instances spaced exactly min_gap
+  uint64_t grown = 0;    // instances spaced min_gap + 8 (see kHashGrowth)
+  // Folds in `count_at` instances with spacing `gap` (and `grown_at` with
+  // spacing gap + 8), keeping the counts relative to the smallest spacing.
+  void AddGap(uint64_t gap, uint64_t count_at, uint64_t grown_at, uint64_t addr, uint64_t next) {
+    if (gap < min_gap) {
+      grown = (gap + 8 == min_gap ? at_min : 0) + grown_at;
+      at_min = count_at;
+      min_gap = gap;
+      gap_addr = addr;
+      gap_next = next;
+    } else if (gap == min_gap) {
+      at_min += count_at;
+      grown += grown_at;
+    } else if (gap == min_gap + 8) {
+      grown += count_at;
+    }
+  }
 };
+
+// With compact object headers (JDK 24+), an object whose identity hash was
+// taken and that a GC then moved grows by one word to keep the hash. Those
+// instances are spaced one word wider than their siblings.
+constexpr uint64_t kHashGrowth = 8;
 
 struct ArrayAcc {
   uint64_t count = 0;
@@ -131,12 +154,7 @@ class ScanVisitor : public hprof::HeapVisitorBase {
     if (prev_kind_ != kNone && id > prev_addr_) {
       uint64_t gap = id - prev_addr_;
       if (prev_kind_ == kInstance) {
-        InstanceAcc& acc = instances[prev_index_];
-        if (gap < acc.min_gap) {
-          acc.min_gap = gap;
-          acc.gap_addr = prev_addr_;
-          acc.gap_next = id;
-        }
+        instances[prev_index_].AddGap(gap, 1, 0, prev_addr_, id);
       } else if (array_samples.size() < kMaxArraySamples) {
         array_samples.push_back({prev_elem_, prev_length_, gap});
       }
@@ -208,11 +226,7 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
     for (const InstanceAcc& a : v.instances) {
       InstanceAcc& m = instances.try_emplace(a.class_id, InstanceAcc{a.class_id}).first->second;
       m.count += a.count;
-      if (a.min_gap < m.min_gap) {
-        m.min_gap = a.min_gap;
-        m.gap_addr = a.gap_addr;
-        m.gap_next = a.gap_next;
-      }
+      if (a.min_gap != UINT64_MAX) m.AddGap(a.min_gap, a.at_min, a.grown, a.gap_addr, a.gap_next);
     }
     for (const auto& [id, acc] : v.object_arrays) object_arrays[id].Merge(acc);
     for (size_t t = 0; t < 12; ++t) primitive_arrays[t].Merge(v.primitive_arrays[t]);
@@ -302,6 +316,9 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
       // Several instances: the tightest spacing is the size. One instance:
       // trust its spacing only when no other object could fit in the slack.
       bool trusted = acc.count >= 2 || acc.min_gap - estimate < min_object;
+      if (layout.compact_headers && acc.count == 1 && acc.min_gap == estimate + kHashGrowth) {
+        trusted = true;  // a lone instance that grew when moved
+      }
       if (trusted && acc.min_gap - estimate <= 1024) size = acc.min_gap;
     }
     if (size == model[c]) ++scan.sizes_from_model;
@@ -316,6 +333,9 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
     }
     scan.per_class[c].instances += acc.count;
     scan.per_class[c].shallow_bytes += acc.count * t.instance_size[c];
+    if (layout.compact_headers && acc.count >= 2 && acc.min_gap == t.instance_size[c]) {
+      scan.per_class[c].shallow_bytes += acc.grown * kHashGrowth;
+    }
     scan.instances += acc.count;
   }
   for (const auto& [id, acc] : object_arrays) {
