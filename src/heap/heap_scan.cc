@@ -1,5 +1,7 @@
 #include "heap/heap_scan.h"
 
+#include "heap/class_sizes.h"
+
 #include <algorithm>
 #include <thread>
 
@@ -53,10 +55,7 @@ struct InstanceAcc {
   }
 };
 
-// With compact object headers (JDK 24+), an object whose identity hash was
-// taken and that a GC then moved grows by one word to keep the hash. Those
-// instances are spaced one word wider than their siblings.
-constexpr uint64_t kHashGrowth = 8;
+
 
 struct ArrayAcc {
   uint64_t count = 0;
@@ -169,33 +168,8 @@ class ScanVisitor : public hprof::HeapVisitorBase {
   uint32_t prev_length_ = 0;
 };
 
-// Field types of each class in c's chain, root class first.
-std::vector<std::vector<BasicType>> FieldChain(const ClassTable& t,
-                                               const absl::flat_hash_map<uint64_t, std::string>& names,
-                                               ClassIdx c) {
-  std::vector<std::vector<BasicType>> chain;
-  size_t guard = 0;
-  while (c != kNoClass && guard++ < t.size()) {
-    std::vector<BasicType> own;
-    for (uint32_t f = t.field_begin[c]; f < t.field_begin[c + 1]; ++f) own.push_back(t.fields[f].type);
-    for (const InjectedField& injected : HotSpotInjectedFields(t.name[c])) {
-      bool listed = false;
-      for (uint32_t f = t.field_begin[c]; f < t.field_begin[c + 1]; ++f) {
-        auto n = names.find(t.fields[f].name_id);
-        listed = listed || (n != names.end() && n->second == injected.name);
-      }
-      if (!listed) own.push_back(injected.type);
-    }
-    chain.push_back(std::move(own));
-    c = t.super[c];
-  }
-  std::reverse(chain.begin(), chain.end());
-  return chain;
-}
-
-uint64_t ModelSize(const JvmLayout& l, const std::vector<std::vector<BasicType>>& chain) {
-  std::vector<FieldTypes> spans(chain.begin(), chain.end());
-  return ModelInstanceSize(l, spans);
+uint64_t ModelSize(const JvmLayout& l, const ClassTable& t, const NameTable& names, ClassIdx c) {
+  return ModelInstanceSize(l, ModelChain(t, names, c, false));
 }
 
 }  // namespace
@@ -266,65 +240,21 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   if (by_count.size() > 2000) by_count.resize(2000);
   std::vector<InstanceSample> instance_samples;
   for (const InstanceAcc* acc : by_count) {
-    auto chain = FieldChain(t, top.names, t.Find(acc->class_id));
     InstanceSample s{{}, acc->min_gap};
-    for (const JvmLayout& l : candidates) s.model_sizes.push_back(ModelSize(l, chain));
+    for (const JvmLayout& l : candidates) s.model_sizes.push_back(ModelSize(l, t, top.names, t.Find(acc->class_id)));
     instance_samples.push_back(std::move(s));
   }
   scan.layout = InferJvmLayout(candidates, array_samples, instance_samples, address_bits,
                                &scan.layout_reasoning);
   const JvmLayout& layout = scan.layout;
-  // The smallest object the JVM can allocate: any hole smaller than this
-  // after an instance belongs to that instance.
-  const uint64_t min_object = layout.Align(layout.header_bytes);
-  // HotSpot's default ContendedPaddingWidth.
-  constexpr uint64_t kContendedPadding = 128;
 
-  // Pass 6: instance sizes, superclasses first, then counts.
+  // Pass 6: instance sizes, then counts.
+  absl::flat_hash_map<uint64_t, SpacingEvidence> evidence;
+  for (const auto& [id, acc] : instances) evidence[id] = {acc.count, acc.min_gap, acc.grown};
+  SizingCounts sizing = SizeInstanceClasses(t, top.names, layout, evidence);
+  scan.sizes_from_spacing = sizing.from_spacing;
+  scan.sizes_from_model = sizing.from_model;
   scan.per_class.assign(t.size(), ClassCount{});
-  std::vector<uint64_t> model(t.size(), 0);
-  std::vector<uint32_t> depth(t.size(), 0);
-  std::vector<ClassIdx> order;
-  for (ClassIdx c = 0; c < t.size(); ++c) {
-    if (t.array_elem[c] != 0) continue;
-    model[c] = ModelSize(layout, FieldChain(t, top.names, c));
-    for (ClassIdx s = t.super[c]; s != kNoClass && depth[c] < t.size(); s = t.super[s]) ++depth[c];
-    order.push_back(c);
-  }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](ClassIdx a, ClassIdx b) { return depth[a] < depth[b]; });
-  for (ClassIdx c : order) {
-    uint64_t estimate = model[c];
-    ClassIdx s = t.super[c];
-    if (s != kNoClass && t.instance_size[s] >= model[s] + kContendedPadding) {
-      // The superclass holds @Contended padding (as java.lang.Thread does
-      // on JDK 17): this class's own fields go after it, not into holes.
-      JvmLayout after_super = layout;
-      after_super.header_bytes = static_cast<uint32_t>(t.instance_size[s]);
-      std::vector<BasicType> own;
-      for (uint32_t f = t.field_begin[c]; f < t.field_begin[c + 1]; ++f) own.push_back(t.fields[f].type);
-      FieldTypes own_span(own);
-      estimate = ModelInstanceSize(after_super, std::span<const FieldTypes>(&own_span, 1));
-    } else if (s != kNoClass && t.instance_size[s] > model[s]) {
-      // Fields the JVM injected into a superclass take room in every subclass.
-      estimate = model[c] + (t.instance_size[s] - model[s]);
-    }
-    uint64_t size = estimate;
-    auto it = instances.find(t.class_id[c]);
-    if (it != instances.end() && it->second.min_gap != UINT64_MAX && it->second.min_gap >= estimate) {
-      const InstanceAcc& acc = it->second;
-      // Several instances: the tightest spacing is the size. One instance:
-      // trust its spacing only when no other object could fit in the slack.
-      bool trusted = acc.count >= 2 || acc.min_gap - estimate < min_object;
-      if (layout.compact_headers && acc.count == 1 && acc.min_gap == estimate + kHashGrowth) {
-        trusted = true;  // a lone instance that grew when moved
-      }
-      if (trusted && acc.min_gap - estimate <= 1024) size = acc.min_gap;
-    }
-    if (size == model[c]) ++scan.sizes_from_model;
-    else ++scan.sizes_from_spacing;
-    t.instance_size[c] = size;
-  }
   for (const auto& [id, acc] : instances) {
     ClassIdx c = t.Find(id);
     if (c == kNoClass) {

@@ -71,12 +71,30 @@ std::span<const InjectedField> HotSpotInjectedFields(std::string_view name) {
   return {};
 }
 
-uint64_t ModelInstanceSize(const JvmLayout& layout, std::span<const FieldTypes> chain) {
+std::span<const std::string_view> HotSpotContendedFields(std::string_view name) {
+  static constexpr std::string_view kThread[] = {"threadLocalRandomSeed", "threadLocalRandomProbe",
+                                                 "threadLocalRandomSecondarySeed"};
+  static constexpr std::string_view kForkJoinPool[] = {"ctl", "parallelism"};
+  static constexpr std::string_view kWholeClass[] = {"*"};
+  if (name == "java.lang.Thread") return kThread;
+  if (name == "java.util.concurrent.ForkJoinPool") return kForkJoinPool;
+  if (name == "java.util.concurrent.atomic.Striped64$Cell" ||
+      name == "java.util.concurrent.ConcurrentHashMap$CounterCell" ||
+      name == "java.util.concurrent.Exchanger$Node") {
+    return kWholeClass;
+  }
+  return {};
+}
+
+ModelLayout ModelInstanceLayout(const JvmLayout& layout, std::span<const ClassFieldTypes> chain,
+                                uint64_t start) {
+  // HotSpot's default ContendedPaddingWidth.
+  constexpr uint64_t kContendedPadding = 128;
   struct Hole { uint64_t begin, end; };
   std::vector<Hole> holes;
-  uint64_t end = layout.header_bytes;
-  auto place = [&](uint32_t size) {
-    for (size_t h = 0; h < holes.size(); ++h) {
+  uint64_t end = start ? start : layout.header_bytes;
+  auto place = [&](uint32_t size, bool fill_holes) {
+    for (size_t h = 0; fill_holes && h < holes.size(); ++h) {
       uint64_t at = (holes[h].begin + size - 1) / size * size;
       if (at + size <= holes[h].end) {
         Hole rest{at + size, holes[h].end};
@@ -89,26 +107,28 @@ uint64_t ModelInstanceSize(const JvmLayout& layout, std::span<const FieldTypes> 
     if (at > end) holes.push_back({end, at});
     end = at + size;
   };
-  for (FieldTypes fields : chain) {
-    // Primitives largest first, then references (HotSpot's FieldLayoutBuilder order).
-    std::array<uint32_t, 4> by_size{};  // counts of 8, 4, 2, 1-byte primitives
-    uint32_t refs = 0;
-    for (BasicType t : fields) {
-      if (t == BasicType::kObject) { ++refs; continue; }
-      switch (layout.FieldSize(t)) {
-        case 8: ++by_size[0]; break;
-        case 4: ++by_size[1]; break;
-        case 2: ++by_size[2]; break;
-        default: ++by_size[3]; break;
+  // Primitives largest first, then references (FieldLayoutBuilder's order).
+  auto place_group = [&](const std::vector<BasicType>& fields, bool fill_holes) {
+    for (uint32_t size : {8u, 4u, 2u, 1u}) {
+      for (BasicType t : fields) {
+        if (t != BasicType::kObject && layout.FieldSize(t) == size) place(size, fill_holes);
       }
     }
-    constexpr uint32_t kSizes[4] = {8, 4, 2, 1};
-    for (int s = 0; s < 4; ++s) {
-      for (uint32_t i = 0; i < by_size[static_cast<size_t>(s)]; ++i) place(kSizes[s]);
+    for (BasicType t : fields) {
+      if (t == BasicType::kObject) place(layout.ref_size, fill_holes);
     }
-    for (uint32_t i = 0; i < refs; ++i) place(layout.ref_size);
+  };
+  for (const ClassFieldTypes& fields : chain) {
+    place_group(fields.regular, true);
+    if (!fields.contended.empty()) {
+      end += kContendedPadding;
+      holes.clear();  // nothing moves into or across the padding
+      place_group(fields.contended, false);
+      end += kContendedPadding;
+    }
   }
-  return std::max<uint64_t>(layout.Align(end), layout.Align(layout.header_bytes));
+  uint64_t size = std::max<uint64_t>(layout.Align(end), layout.Align(layout.header_bytes));
+  return {size, end};
 }
 
 JvmLayout InferJvmLayout(const std::vector<JvmLayout>& candidates,

@@ -44,15 +44,34 @@ struct JvmLayout {
 // Every layout we know of for the dump's id size, most common first.
 std::vector<JvmLayout> CandidateLayouts(uint32_t id_size);
 
-// Field types of one class's declared instance fields.
-using FieldTypes = std::span<const hprof::BasicType>;
+// Field types of one class's declared instance fields, as laid out.
+struct ClassFieldTypes {
+  std::vector<hprof::BasicType> regular;
+  // @Contended fields: laid out after the regular ones as one group, with
+  // ContendedPaddingWidth (128) bytes of padding before and after.
+  std::vector<hprof::BasicType> contended;
+};
 
-// The instance size HotSpot's field layout (JDK 15+: larger fields first,
+struct ModelLayout {
+  uint64_t size;       // aligned instance size
+  uint64_t field_end;  // end of the last field: where a subclass's fields start
+};
+
+// The layout HotSpot's field layout (JDK 15+: larger fields first,
 // subclasses filling the superclass's holes) gives a class whose chain of
-// declared fields is `chain`, root class first. Fields the JVM injects and
-// @Contended padding are in no dump, so this is a lower bound; observed
-// address spacing corrects it (see ClassSizes).
-uint64_t ModelInstanceSize(const JvmLayout& layout, std::span<const FieldTypes> chain);
+// declared fields is `chain`, root class first, starting at `start` (the
+// object header when 0). Fields the JVM injects and @Contended padding are
+// in no dump: callers add what they know (HotSpotInjectedFields,
+// HotSpotContendedFields); address spacing corrects the rest.
+ModelLayout ModelInstanceLayout(const JvmLayout& layout, std::span<const ClassFieldTypes> chain,
+                                uint64_t start = 0);
+inline uint64_t ModelInstanceSize(const JvmLayout& layout, std::span<const ClassFieldTypes> chain) {
+  return ModelInstanceLayout(layout, chain).size;
+}
+
+// Names of the @Contended fields of a JDK class ("*" alone: the whole class
+// is @Contended). Empty for other classes.
+std::span<const std::string_view> HotSpotContendedFields(std::string_view class_name);
 
 // Fields HotSpot adds to a few JDK classes (javaClasses.hpp's *_INJECTED_FIELDS):
 // ClassLoader.loader_data, Throwable.depth, MemberName.vmindex and so on.

@@ -18,8 +18,9 @@ JvmLayout Named(std::string_view name) {
 }
 
 uint64_t Size(const JvmLayout& l, std::vector<std::vector<BasicType>> chain) {
-  std::vector<FieldTypes> spans(chain.begin(), chain.end());
-  return ModelInstanceSize(l, spans);
+  std::vector<ClassFieldTypes> classes;
+  for (auto& fields : chain) classes.push_back({fields, {}});
+  return ModelInstanceSize(l, classes);
 }
 
 TEST(JvmLayout, ArraySizesPerLayout) {
@@ -63,6 +64,21 @@ TEST(JvmLayout, FieldPackingFillsHeaderGap) {
   EXPECT_EQ(Size(coops, {{BasicType::kLong}, {BasicType::kByte}}), 24u);
   JvmLayout wide = Named("compressed class pointers, uncompressed oops");
   EXPECT_EQ(Size(wide, {{BasicType::kObject, BasicType::kObject}}), 32u);
+}
+
+TEST(JvmLayout, ContendedGroupsArePadded) {
+  JvmLayout coops = Named("compressed oops + compressed class pointers");
+  // JDK 17 ForkJoinPool-like: regular fields end at 72, then 128 padding,
+  // the contended long, 128 more.
+  std::vector<BasicType> regular(15, BasicType::kInt);  // 12 + 60 = 72
+  ClassFieldTypes pool{regular, {BasicType::kLong}};
+  ModelLayout l = ModelInstanceLayout(coops, std::span<const ClassFieldTypes>(&pool, 1));
+  EXPECT_EQ(l.field_end, 72u + 128 + 8 + 128);
+  EXPECT_EQ(l.size, 336u);
+  // A subclass starts where the padding ends.
+  ClassFieldTypes sub{{BasicType::kBoolean}, {}};
+  std::vector<ClassFieldTypes> chain{pool, sub};
+  EXPECT_EQ(ModelInstanceSize(coops, chain), 344u);
 }
 
 TEST(JvmLayout, InferencePrefersTheLayoutThatExplainsTheSpacing) {
