@@ -40,15 +40,21 @@ int ReportError(const Error& e) {
   return e.ExitCode();
 }
 
+// Read options from the command line, with a progress bar that lives as
+// long as the options do.
+hprof::ReadOptions ReadOptionsFor(const DumpOptions& o) {
+  hprof::ReadOptions ro;
+  ro.allow_truncated = o.allow_truncated;
+  ro.threads = o.threads;
+  auto bar = std::make_shared<ProgressBar>("reading");
+  ro.progress = [bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
+  return ro;
+}
+
 Result<heap::HeapScan> Scan(const DumpOptions& o) {
   auto input = hprof::DumpInput::Open(o.path, o.threads);
   if (!input.ok()) return input.error();
-  auto bar = std::make_shared<ProgressBar>("reading");
-  heap::ScanOptions so;
-  so.read.allow_truncated = o.allow_truncated;
-  so.read.threads = o.threads;
-  so.read.progress = [bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
-  return heap::ScanHeap(input.value(), so);
+  return heap::ScanHeap(input.value(), heap::ScanOptions{ReadOptionsFor(o)});
 }
 
 void PrintJson(const nlohmann::ordered_json& j) {
@@ -103,12 +109,7 @@ void RegisterThreads(CLI::App& app, std::function<int()>& run) {
   AddDumpOptions(cmd, *o);
   cmd->callback([o, &run] {
     run = [o] {
-      heap::ModelOptions mo;
-      mo.read.allow_truncated = o->allow_truncated;
-      mo.read.threads = o->threads;
-      auto bar = std::make_shared<ProgressBar>("reading");
-      mo.read.progress = [bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
-      auto model = heap::BuildHeapModel(o->path, mo);
+      auto model = heap::BuildHeapModel(o->path, heap::ModelOptions{ReadOptionsFor(*o)});
       if (!model.ok()) return ReportError(model.error());
       if (o->json) PrintJson(report::ThreadsJson(model.value()));
       else fmt::print("{}", report::ThreadsText(model.value()));
