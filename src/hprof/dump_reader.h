@@ -174,6 +174,8 @@ template <uint32_t I, class Top, class Heap>
 Status ReadStream(ByteWindow& win, const ReadOptions& opt, Top& top, Heap& heap,
                   ReadSummary& sum) {
   HeapParseScratch scratch;
+  // HotSpot ends a dump with HEAP_DUMP_END only when it is segmented; a
+  // 1.0.1 dump with one HEAP_DUMP record is complete without it.
   bool saw_segment = false, saw_end = false;
   uint64_t next_progress = 0;
   while (!win.AtEnd()) {
@@ -201,7 +203,7 @@ Status ReadStream(ByteWindow& win, const ReadOptions& opt, Top& top, Heap& heap,
     ++sum.records;
     if (tag == static_cast<uint8_t>(RecordTag::kHeapDump) ||
         tag == static_cast<uint8_t>(RecordTag::kHeapDumpSegment)) {
-      saw_segment = true;
+      if (tag == static_cast<uint8_t>(RecordTag::kHeapDumpSegment)) saw_segment = true;
       ++sum.heap_dump_bodies;
       if (length == 0) ++sum.stats.empty_heap_segments;
       HeapBodyLimits lim{offset + kRecordHeaderSize, length, offset, tag,
@@ -210,7 +212,9 @@ Status ReadStream(ByteWindow& win, const ReadOptions& opt, Top& top, Heap& heap,
       Status s = ParseHeapDumpBody<I>(win, lim, heap, scratch, sum.stats, &actual);
       if (!s.ok()) {
         if (!s.error().truncated || !opt.allow_truncated) return s;
-        NoteTruncation(sum, s.error(), win.offset() - s.error().offset);
+        // The window ends where the stream does: all from the cut
+        // sub-record on is lost.
+        NoteTruncation(sum, s.error(), win.OffsetOf(win.end()) - s.error().offset);
         break;
       }
       continue;
@@ -256,7 +260,7 @@ Status ReadMapped(const MappedFile& file, uint64_t start, const ReadOptions& opt
   const uint8_t* base = file.bytes().data();
   const uint64_t size = file.size();
   std::vector<SegmentSpan> segments;
-  bool saw_end = false;
+  bool segmented = false, saw_end = false;  // see ReadStream
   uint64_t pos = start;
   Error truncation;
   bool cut = false;
@@ -277,6 +281,7 @@ Status ReadMapped(const MappedFile& file, uint64_t start, const ReadOptions& opt
     uint64_t body = pos + kRecordHeaderSize;
     bool heap_body = tag == static_cast<uint8_t>(RecordTag::kHeapDump) ||
                      tag == static_cast<uint8_t>(RecordTag::kHeapDumpSegment);
+    if (tag == static_cast<uint8_t>(RecordTag::kHeapDumpSegment)) segmented = true;
     if (heap_body && tag == static_cast<uint8_t>(RecordTag::kHeapDump) &&
         size - body > length + (uint64_t{1} << 32)) {
       // A pre-segment HEAP_DUMP that may be over 4 GiB: its length can only
@@ -332,14 +337,15 @@ Status ReadMapped(const MappedFile& file, uint64_t start, const ReadOptions& opt
       if (i >= segments.size()) return;
       const SegmentSpan& seg = segments[i];
       ByteWindow win(file.bytes().subspan(seg.body_offset, seg.length), seg.body_offset);
-      HeapBodyLimits lim{seg.body_offset, seg.length, seg.record_offset, seg.tag, false};
+      const bool is_cut = seg.length < seg.declared;
+      HeapBodyLimits lim{seg.body_offset, seg.length, seg.record_offset, seg.tag, false, is_cut};
       uint64_t actual = 0;
       Status s = ParseHeapDumpBody<I>(win, lim, heaps[static_cast<size_t>(t)], scratch,
                                       stats[static_cast<size_t>(t)], &actual);
       if (!s.ok()) {
-        // A body cut by the end of the file reads as an overrun of its span.
-        bool is_cut = seg.length < seg.declared;
-        if (!is_cut) {
+        // In a body cut by the end of the file, the sub-record the cut falls
+        // in is lost; damage before the cut is still an error.
+        if (!is_cut || !s.error().truncated) {
           status[static_cast<size_t>(t)] = s;
           next.store(segments.size());
           return;
@@ -362,10 +368,13 @@ Status ReadMapped(const MappedFile& file, uint64_t start, const ReadOptions& opt
   }
   sum.decoded_bytes = pos;
   if (cut) {
-    uint64_t lost_bytes = size - pos;
+    // A cut heap body was parsed up to its last whole sub-record (the
+    // workers measured the rest); any other cut record is lost whole.
+    bool cut_heap_body = !segments.empty() && segments.back().length < segments.back().declared;
+    uint64_t lost_bytes = cut_heap_body ? 0 : size - pos;
     for (uint64_t l : lost) lost_bytes += l;
     NoteTruncation(sum, truncation, lost_bytes);
-  } else if (!segments.empty() && !saw_end) {
+  } else if (segmented && !saw_end) {
     Error e = Error::BadInput("the file ends without a HEAP_DUMP_END record: the dump is incomplete",
                               size, "end of file");
     e.truncated = true;

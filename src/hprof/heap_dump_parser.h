@@ -58,6 +58,10 @@ struct HeapBodyLimits {
   // A pre-segment HEAP_DUMP over 4 GiB has a u4 length that wrapped; when the
   // body may be longer than declared the parser looks past the declared end.
   bool length_may_wrap = false;
+  // The file ends at body_offset + body_length, before the declared end: a
+  // sub-record crossing it was cut by truncation (truncated=true), and is
+  // not corrupt.
+  bool cut_by_eof = false;
 };
 
 namespace internal {
@@ -98,6 +102,12 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& limits, Visitor&
   auto need = [&](uint64_t n) -> Status {
     uint64_t here = win.OffsetOf(p);
     if (here + n > end_offset) {
+      if (limits.cut_by_eof) {
+        Error err = fail(fmt::format("file ends after {} of this sub-record's bytes",
+                                     end_offset - sub_start));
+        err.truncated = true;
+        return err;
+      }
       if (!limits.length_may_wrap) {
         return fail(fmt::format("sub-record needs {} bytes but its {} ends at byte {}",
                                 here + n - sub_start, RecordTagName(limits.record_tag),
@@ -205,9 +215,11 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& limits, Visitor&
           v.OnInstance(sub_start, id, class_id, length, {data, length});
           p = data + length;
         } else {
+          // Skipped before the call, so that an object cut by the end of
+          // the file is lost, not visited, as when its data is wanted.
           p += 1 + I + 4 + I + 4;
-          v.OnInstance(sub_start, id, class_id, length, {});
           HS_SKIP(length);
+          v.OnInstance(sub_start, id, class_id, length, {});
         }
         break;
       }
@@ -224,8 +236,8 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& limits, Visitor&
           p = data + bytes;
         } else {
           p += 1 + I + 8 + I;
-          v.OnObjectArray(sub_start, id, class_id, length, {});
           HS_SKIP(bytes);
+          v.OnObjectArray(sub_start, id, class_id, length, {});
         }
         break;
       }
@@ -248,8 +260,8 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& limits, Visitor&
                              has_data);
           p += bytes;
         } else {
-          v.OnPrimitiveArray(sub_start, id, static_cast<BasicType>(type), length, {}, has_data);
           HS_SKIP(bytes);
+          v.OnPrimitiveArray(sub_start, id, static_cast<BasicType>(type), length, {}, has_data);
         }
         break;
       }

@@ -110,6 +110,7 @@ void HprofWriter::Begin(RecordTag tag, uint64_t length) {
 }
 
 void HprofWriter::RecordHeader(uint8_t tag, uint32_t length) {
+  Drain(false);
   out_.push_back(tag);
   PutU4(out_, 0);  // microseconds since the header's time: nothing to say
   PutU4(out_, length);
@@ -143,7 +144,6 @@ void HprofWriter::LoadClass(const LoadClassRecord& r) {
   Id(out_, r.class_id);
   PutU4(out_, r.trace_serial);
   Id(out_, r.name_id);
-  Drain(false);
 }
 
 void HprofWriter::UnloadClass(uint32_t class_serial) {
@@ -159,7 +159,6 @@ void HprofWriter::Frame(const FrameRecord& r) {
   Id(out_, r.source_file_id);
   PutU4(out_, r.class_serial);
   PutU4(out_, static_cast<uint32_t>(r.line));
-  Drain(false);
 }
 
 void HprofWriter::Trace(uint32_t trace_serial, uint32_t thread_serial,
@@ -169,7 +168,6 @@ void HprofWriter::Trace(uint32_t trace_serial, uint32_t thread_serial,
   PutU4(out_, thread_serial);
   PutU4(out_, static_cast<uint32_t>(frame_ids.size()));
   for (uint64_t id : frame_ids) Id(out_, id);
-  Drain(false);
 }
 
 void HprofWriter::AllocSites(std::span<const AllocSite> sites, uint16_t flags) {
@@ -196,7 +194,6 @@ void HprofWriter::AllocSites(std::span<const AllocSite> sites, uint16_t flags) {
       PutU4(out_, v);
     }
   }
-  Drain(false);
 }
 
 void HprofWriter::HeapSummary(uint32_t live_bytes, uint32_t live_instances,
@@ -231,7 +228,6 @@ void HprofWriter::CpuSamples(uint32_t total, std::span<const CpuSample> samples)
     PutU4(out_, s.count);
     PutU4(out_, s.trace_serial);
   }
-  Drain(false);
 }
 
 void HprofWriter::ControlSettings(uint32_t flags, uint16_t depth) {

@@ -115,13 +115,16 @@ class HprofWriter {
   // Bytes appended to the output as they are, pending segment or not.
   void Raw(std::span<const uint8_t> bytes);
 
-  // In memory: everything written so far (pending sub-records excluded).
+  // In memory: everything written so far, pending sub-records excluded
+  // (its size is the offset of the next record). For a file writer, only
+  // what hasn't been handed to the file yet.
   const std::vector<uint8_t>& bytes() const { return out_; }
-  // Ends the pending segment and returns the dump (in memory), or flushes and
-  // closes the file. Call once.
+  // In memory: ends the pending segment and returns the dump. Call once.
   std::vector<uint8_t> Finish();
+  // To a file: ends the pending segment, writes the rest and closes; the
+  // first failed write, if any, is reported here.
   Status Close();
-  // Writes what is in memory to `path` (after ending the pending segment).
+  // In memory: writes the dump so far to `path`, ending the pending segment.
   Status WriteFile(const std::string& path);
 
   // Big-endian encoders, for tests that build bodies by hand.
