@@ -169,6 +169,19 @@ inline void NoteTruncation(ReadSummary& sum, const Error& e, uint64_t lost_bytes
   sum.truncation = e.ToString();
 }
 
+// A segmented dump that ends on a record boundary but without HEAP_DUMP_END
+// was cut short between records.
+inline Status MissingHeapDumpEnd(uint64_t offset, const ReadOptions& opt, ReadSummary& sum) {
+  Error e = Error::BadInput("the file ends without a HEAP_DUMP_END record: the dump is incomplete",
+                            offset, "end of file");
+  e.truncated = true;
+  if (!opt.allow_truncated) return e;
+  ++sum.stats.missing_heap_dump_end;
+  sum.truncated = true;
+  sum.truncation = e.ToString();
+  return {};
+}
+
 // Streaming read: one pass, in order, on heap_visitors[0].
 template <uint32_t I, class Top, class Heap>
 Status ReadStream(ByteWindow& win, const ReadOptions& opt, Top& top, Heap& heap,
@@ -232,15 +245,7 @@ Status ReadStream(ByteWindow& win, const ReadOptions& opt, Top& top, Heap& heap,
     win.Advance(win.cur() + length);
   }
   sum.decoded_bytes = win.offset();
-  if (saw_segment && !saw_end && !sum.truncated) {
-    Error e = Error::BadInput("the file ends without a HEAP_DUMP_END record: the dump is incomplete",
-                              win.offset(), "end of file");
-    e.truncated = true;
-    if (!opt.allow_truncated) return e;
-    ++sum.stats.missing_heap_dump_end;
-    sum.truncated = true;
-    sum.truncation = e.ToString();
-  }
+  if (saw_segment && !saw_end && !sum.truncated) return MissingHeapDumpEnd(win.offset(), opt, sum);
   return {};
 }
 
@@ -375,13 +380,7 @@ Status ReadMapped(const MappedFile& file, uint64_t start, const ReadOptions& opt
     for (uint64_t l : lost) lost_bytes += l;
     NoteTruncation(sum, truncation, lost_bytes);
   } else if (segmented && !saw_end) {
-    Error e = Error::BadInput("the file ends without a HEAP_DUMP_END record: the dump is incomplete",
-                              size, "end of file");
-    e.truncated = true;
-    if (!opt.allow_truncated) return e;
-    ++sum.stats.missing_heap_dump_end;
-    sum.truncated = true;
-    sum.truncation = e.ToString();
+    return MissingHeapDumpEnd(size, opt, sum);
   }
   return {};
 }
