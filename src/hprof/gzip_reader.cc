@@ -35,8 +35,9 @@ constexpr std::string_view kBlockSizeTag = "HPROF BLOCKSIZE=";
 constexpr uint64_t kMaxBlockSize = 64u << 20;
 // Header parsing looks no further than this; a HotSpot header is ~35 bytes.
 constexpr size_t kMaxHeaderScan = 64u << 10;
-// Stream chunks: large enough that per-chunk overhead vanishes, small
-// enough to stay in L2/L3-friendly territory for the parser behind us.
+// Stream chunks: at this size the per-chunk costs (a Next() call, the
+// reader's copy of a record straddling two chunks) vanish, and the one
+// buffer is allocated once.
 constexpr size_t kStreamChunkSize = 4u << 20;
 // ISA-L counts input in uint32_t; feed it at most this much per call.
 constexpr uint64_t kMaxStreamFeed = 1u << 30;
@@ -44,7 +45,14 @@ constexpr uint64_t kMaxStreamFeed = 1u << 30;
 // may hold at most this much memory; with 1 MiB blocks the task cap below
 // binds first.
 constexpr uint64_t kInFlightBudget = 256u << 20;
+// Enough queued blocks that workers never wait while the reader holds one
+// and a stray false candidate sits in the queue.
 constexpr size_t kTasksPerThread = 4;
+// One libdeflate thread inflates ~1.2 GB/s of -gz=1 output (measured on a
+// 2-core x86 box), already more than one
+// serial parser consumes; this cap only keeps a large request from
+// spawning threads (and buffers) that would sit idle.
+constexpr int kMaxThreads = 16;
 // Hand mapped input back to the kernel in steps this large, so madvise stays
 // rare while resident compressed pages stay at a few MiB.
 constexpr uint64_t kReleaseStep = 8u << 20;
@@ -68,20 +76,26 @@ bool PlausibleHeader(const uint8_t* p) {
 
 Error TrailingGarbage(std::span<const uint8_t> in, uint64_t pos) {
   return Error::BadInput(
-      fmt::format("{} bytes of trailing data after the last gzip member (starts with {:02x}, expected 1f 8b 08)",
-                  in.size() - pos, in[pos]),
+      fmt::format("{} byte{} of trailing data after the last gzip member (starts with {:02x}, expected 1f 8b 08)",
+                  in.size() - pos, in.size() - pos == 1 ? "" : "s", in[pos]),
       pos, "trailing data");
 }
 
 void NameThisThread(const char* name) { pthread_setname_np(pthread_self(), name); }
 
 // Inflates members one after another with ISA-L, from a known member start
-// to the end of the file. Handles everything the block path can't, and is
-// where the block path goes to diagnose a member it failed to decode.
+// to the end of the file (or, with `one_member`, to the end of that member).
+// Handles everything the block path can't, and is where the block path goes
+// to diagnose a member it failed to decode.
+//
+// Output is handed out as it is inflated, so bytes of a damaged member may
+// go out before its CRC32 is checked at the member's end: the price of not
+// holding whole members, which may be gigabytes. Callers must treat bytes
+// before an error as unverified.
 class StreamInflater {
  public:
-  StreamInflater(const MappedFile& file, uint64_t start)
-      : file_(file), in_(file.bytes()), pos_(start), released_to_(start),
+  StreamInflater(const MappedFile& file, uint64_t start, bool one_member = false)
+      : file_(file), in_(file.bytes()), pos_(start), released_to_(start), one_member_(one_member),
         state_(std::make_unique<inflate_state>()),
         out_(std::make_unique_for_overwrite<uint8_t[]>(kStreamChunkSize)) {
     isal_inflate_init(state_.get());
@@ -130,7 +144,7 @@ class StreamInflater {
   // the inflater for the member at pos_. False when no member was started.
   bool BeginMember() {
     const uint64_t left = in_.size() - pos_;
-    if (left == 0) {
+    if (left == 0 || (one_member_ && member_start_ != kNoOffset)) {
       finished_ = true;
       return false;
     }
@@ -153,7 +167,9 @@ class StreamInflater {
       case ISAL_INVALID_LOOKBACK: what = "invalid deflate back-reference distance"; break;
       case ISAL_INVALID_WRAPPER: what = "invalid gzip header"; break;
       case ISAL_UNSUPPORTED_METHOD: what = "unsupported gzip compression method"; break;
-      case ISAL_INCORRECT_CHECKSUM: what = "gzip CRC32 or length check failed"; break;
+      case ISAL_INCORRECT_CHECKSUM:
+        what = "gzip CRC32 or length check failed (the damage may lie anywhere in the member)";
+        break;
       default: break;
     }
     // ISA-L reads ahead into a bit buffer; step back over what it holds
@@ -173,7 +189,8 @@ class StreamInflater {
   std::span<const uint8_t> in_;
   uint64_t pos_;                 // next compressed byte ISA-L hasn't taken
   uint64_t released_to_;
-  uint64_t member_start_ = 0;
+  const bool one_member_;
+  uint64_t member_start_ = kNoOffset;  // until the first member begins
   bool in_member_ = false;
   bool finished_ = false;
   std::optional<Error> error_;
@@ -226,6 +243,7 @@ class GzipSource final : public ChunkSource {
   ~GzipSource() override { StopWorkers(); libdeflate_free_decompressor(inline_decoder_); }
 
   Result<std::span<const uint8_t>> Next() override {
+    if (error_) return *error_;
     if (delivered_) free_buffers_.push_back(std::move(delivered_));
     while (!stream_) {
       if (pos_ == in_.size()) {
@@ -233,10 +251,19 @@ class GzipSource final : public ChunkSource {
         released_to_ = pos_;
         return std::span<const uint8_t>();
       }
-      if (!StartsLikeMember(in_.data() + pos_, in_.size() - pos_)) return TrailingGarbage(in_, pos_);
+      if (!StartsLikeMember(in_.data() + pos_, in_.size() - pos_)) {
+        error_ = TrailingGarbage(in_, pos_);
+        return *error_;
+      }
       std::unique_ptr<BlockTask> task = TakeTaskAt(pos_);
       if (!task) task = DecodeInline(pos_);
       if (task->result != LIBDEFLATE_SUCCESS) {
+        if (task->result == LIBDEFLATE_BAD_DATA) {
+          if (auto error = Diagnose(pos_)) {
+            error_ = std::move(error);
+            return *error_;
+          }
+        }
         SwitchToStream();
         break;
       }
@@ -356,6 +383,23 @@ class GzipSource final : public ChunkSource {
     return task;
   }
 
+  // Why libdeflate rejected the member at `start`, found by inflating it
+  // again with ISA-L, which tells a cut-off stream from a damaged one. For
+  // damage, the error to report right away, so that no unverified byte of
+  // the member goes out. Null for a truncated stream: its prefix is sound,
+  // and the stream path hands it out before reporting the truncation.
+  std::optional<Error> Diagnose(uint64_t start) const {
+    StreamInflater probe(file_, start, /*one_member=*/true);
+    while (true) {
+      auto chunk = probe.Next();
+      if (!chunk.ok()) {
+        if (chunk.error().truncated) return std::nullopt;
+        return chunk.error();
+      }
+      if (chunk->empty()) return std::nullopt;
+    }
+  }
+
   void SwitchToStream() {
     StopWorkers();
     inflight_.clear();
@@ -386,6 +430,7 @@ class GzipSource final : public ChunkSource {
   std::unique_ptr<uint8_t[]> delivered_;  // backs the span Next() last returned
   std::vector<std::unique_ptr<uint8_t[]>> free_buffers_;
   std::unique_ptr<StreamInflater> stream_;
+  std::optional<Error> error_;   // sticky, once a damaged member was found
 
   std::mutex mu_;                // guards the task queues and task states
   std::condition_variable work_cv_;
@@ -441,6 +486,7 @@ Result<std::unique_ptr<ChunkSource>> OpenGzipSource(MappedFile file, int threads
     return Error::BadInput("not a gzip file: it does not start with 1f 8b 08", 0, "gzip header");
   }
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::min(threads, kMaxThreads);
   const uint64_t block_size = HotSpotGzipBlockSize(file.bytes());
   return std::unique_ptr<ChunkSource>(std::make_unique<GzipSource>(std::move(file), block_size, threads));
 }

@@ -245,8 +245,10 @@ TEST(GzipBlocks, EmptyMembersAreSkipped) {
 }
 
 // Flips one byte in the middle of the compressed data; whatever part of the
-// stream the damage lands in, the reader reports it with an offset.
-void ExpectCorruptionReported(const Bytes& data, Bytes gz, int threads) {
+// stream the damage lands in, the reader reports it with an offset. The block
+// path hands out only verified members; the stream path can't wait for a
+// member's CRC, so what it handed out may be wrong.
+void ExpectCorruptionReported(const Bytes& data, Bytes gz, int threads, bool verified) {
   const size_t at = gz.size() / 2;
   gz[at] ^= 0x5a;
   Drained out = Inflate(gz, threads);
@@ -257,20 +259,22 @@ void ExpectCorruptionReported(const Bytes& data, Bytes gz, int threads) {
   EXPECT_LE(out.error->offset, gz.size());
   EXPECT_NE(out.error->record.find("gzip member at byte"), std::string::npos) << out.error->ToString();
   EXPECT_LT(out.data.size(), data.size());
-  EXPECT_TRUE(IsPrefix(out.data, data)) << "bytes handed out before the error must be correct";
+  if (verified) {
+    EXPECT_TRUE(IsPrefix(out.data, data)) << "only verified bytes go out before the error";
+  }
 }
 
 TEST(GzipBlocks, CorruptByteIsAnErrorWithOffset) {
   const Bytes data = MakeData(4 << 20, 9);
-  ExpectCorruptionReported(data, HotSpotGzip(data, 64 << 10), 2);
-  ExpectCorruptionReported(data, HotSpotGzip(data, 64 << 10), 1);
+  ExpectCorruptionReported(data, HotSpotGzip(data, 64 << 10), 2, true);
+  ExpectCorruptionReported(data, HotSpotGzip(data, 64 << 10), 1, true);
 }
 
 TEST(GzipStream, CorruptByteIsAnErrorWithOffset) {
   const Bytes data = MakeData(4 << 20, 10);
   Bytes gz;
   AppendMember(gz, data);
-  ExpectCorruptionReported(data, gz, 2);
+  ExpectCorruptionReported(data, gz, 2, false);
 }
 
 TEST(GzipBlocks, CrcMismatchIsAnError) {
@@ -295,16 +299,16 @@ void ExpectTruncationReported(const Bytes& data, const Bytes& gz, size_t keep, i
 TEST(GzipBlocks, TruncatedFileIsReportedAsTruncated) {
   const Bytes data = MakeData(2 << 20, 12);
   const Bytes gz = HotSpotGzip(data, 64 << 10);
-  for (size_t keep : {gz.size() / 2, gz.size() - 1, gz.size() - 5, size_t{2}, size_t{25}}) {
+  for (size_t keep : {gz.size() / 2, gz.size() - 1, gz.size() - 5, size_t{3}, size_t{25}}) {
     ExpectTruncationReported(data, gz, keep, 2);
   }
 }
 
 TEST(GzipStream, TruncatedFileIsReportedAsTruncated) {
-  const Bytes data = MakeData(2 << 20, 13);
+  const Bytes data = MakeData(4 << 20, 13);
   Bytes gz;
-  AppendMember(gz, data);
-  AppendMember(gz, data);
+  AppendMember(gz, std::span(data).first(2 << 20));
+  AppendMember(gz, std::span(data).subspan(2 << 20));
   for (size_t keep : {gz.size() / 4, gz.size() - 3, gz.size() / 2 + 5}) {
     ExpectTruncationReported(data, gz, keep, 1);
   }
