@@ -7,7 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli/progress_bar.h"
+#include "cli/dump_options.h"
+#include "cli/graph_commands.h"
 #include "heap/heap_scan.h"
 #include "hprof/dump_input.h"
 #include "heap/heap_model.h"
@@ -17,51 +18,6 @@
 namespace heapscope::cli {
 
 namespace {
-
-// Options every command that reads a dump shares.
-struct DumpOptions {
-  std::string path;
-  bool json = false;
-  bool allow_truncated = false;
-  int threads = 0;
-};
-
-void AddDumpOptions(CLI::App* cmd, DumpOptions& o) {
-  cmd->add_option("DUMP", o.path, "heap dump (.hprof, or gzip-compressed)")->required();
-  cmd->add_flag("--json", o.json, "machine-readable JSON on stdout");
-  cmd->add_flag("--allow-truncated", o.allow_truncated,
-                "analyze what precedes a truncation and report what was lost");
-  cmd->add_option("--threads", o.threads, "threads to use (0 = all cores)")->default_val(0);
-}
-
-int ReportError(const Error& e) {
-  fmt::print(stderr, "heapscope: error: {}\n", e.ToString());
-  if (e.truncated) fmt::print(stderr, "heapscope: (use --allow-truncated to analyze what was read)\n");
-  return e.ExitCode();
-}
-
-// Read options from the command line, with a progress bar that lives as
-// long as the options do.
-hprof::ReadOptions ReadOptionsFor(const DumpOptions& o) {
-  hprof::ReadOptions ro;
-  ro.allow_truncated = o.allow_truncated;
-  ro.threads = o.threads;
-  auto bar = std::make_shared<ProgressBar>("reading");
-  ro.progress = [bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
-  return ro;
-}
-
-Result<heap::HeapScan> Scan(const DumpOptions& o) {
-  auto input = hprof::DumpInput::Open(o.path, o.threads);
-  if (!input.ok()) return input.error();
-  return heap::ScanHeap(input.value(), heap::ScanOptions{ReadOptionsFor(o)});
-}
-
-void PrintJson(const nlohmann::ordered_json& j) {
-  std::string s = j.dump(2);
-  s += '\n';
-  std::fwrite(s.data(), 1, s.size(), stdout);
-}
 
 void RegisterSummary(CLI::App& app, std::function<int()>& run) {
   auto o = std::make_shared<DumpOptions>();
@@ -124,6 +80,7 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterSummary(app, run);
   RegisterHistogram(app, run);
   RegisterThreads(app, run);
+  RegisterDominators(app, run);
 }
 
 }  // namespace heapscope::cli

@@ -1,0 +1,220 @@
+#include "analysis/dominator_tree.h"
+
+#include <algorithm>
+
+namespace heapscope::analysis {
+
+namespace {
+
+// Numbers reached nodes in depth-first preorder from the super-root, without
+// recursion. vertex[k] is the node numbered k, parent[k] the number of its
+// DFS parent. With keep_unreachable, every node left unnumbered starts a new
+// search as a child of the super-root, in node order.
+struct DepthFirstOrder {
+  std::vector<NodeId> number;  // per node, kNoNode = not reached
+  std::vector<NodeId> vertex;
+  std::vector<NodeId> parent;
+};
+
+DepthFirstOrder NumberDepthFirst(const ObjectGraph& g, bool keep_unreachable) {
+  DepthFirstOrder d;
+  d.number.assign(g.node_count, kNoNode);
+  struct Frame {
+    NodeId node;
+    uint64_t next_edge;
+  };
+  std::vector<Frame> stack;
+  auto search_from = [&](NodeId start, NodeId parent_number) {
+    d.number[start] = static_cast<NodeId>(d.vertex.size());
+    d.vertex.push_back(start);
+    d.parent.push_back(parent_number);
+    stack.push_back({start, g.out_begin[start]});
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next_edge == g.out_begin[f.node + 1]) {
+        stack.pop_back();
+        continue;
+      }
+      NodeId t = g.out_target[f.next_edge++];
+      if (d.number[t] != kNoNode) continue;
+      d.number[t] = static_cast<NodeId>(d.vertex.size());
+      d.vertex.push_back(t);
+      d.parent.push_back(d.number[f.node]);
+      stack.push_back({t, g.out_begin[t]});
+    }
+  };
+  search_from(kSuperRoot, 0);
+  if (keep_unreachable) {
+    for (NodeId n = 1; n < g.node_count; ++n) {
+      if (d.number[n] == kNoNode) search_from(n, 0);
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+DominatorTree ComputeDominators(const ObjectGraph& g, std::span<const uint64_t> shallow,
+                                const DominatorOptions& options) {
+  DepthFirstOrder dfs = NumberDepthFirst(g, options.keep_unreachable);
+  const NodeId m = static_cast<NodeId>(dfs.vertex.size());
+
+  // Predecessors of each numbered node, by number.
+  std::vector<uint64_t> pred_begin(static_cast<size_t>(m) + 1, 0);
+  for (NodeId k = 0; k < m; ++k) {
+    NodeId v = dfs.vertex[k];
+    for (uint64_t e = g.out_begin[v]; e < g.out_begin[v + 1]; ++e) {
+      NodeId t = dfs.number[g.out_target[e]];
+      if (t != kNoNode) ++pred_begin[t + 1];
+    }
+  }
+  for (NodeId k = 0; k < m; ++k) pred_begin[k + 1] += pred_begin[k];
+  std::vector<NodeId> preds(pred_begin[m]);
+  {
+    std::vector<uint64_t> fill(pred_begin.begin(), pred_begin.end() - 1);
+    for (NodeId k = 0; k < m; ++k) {
+      NodeId v = dfs.vertex[k];
+      for (uint64_t e = g.out_begin[v]; e < g.out_begin[v + 1]; ++e) {
+        NodeId t = dfs.number[g.out_target[e]];
+        if (t != kNoNode) preds[fill[t]++] = k;
+      }
+    }
+  }
+
+  // Semi-dominators, in reverse preorder. Nodes numbered above the one being
+  // processed are linked into the forest through `ancestor` (their DFS
+  // parent until path compression shortens it); `label` holds the node of
+  // smallest semi-dominator on the compressed path.
+  std::vector<NodeId> semi(m), label(m), ancestor(dfs.parent);
+  for (NodeId k = 0; k < m; ++k) semi[k] = label[k] = k;
+  std::vector<NodeId> path;
+  auto eval = [&](NodeId v, NodeId first_linked) -> NodeId {
+    if (ancestor[v] < first_linked) return label[v];
+    NodeId top = v;
+    do {
+      path.push_back(top);
+      top = ancestor[top];
+    } while (ancestor[top] >= first_linked);
+    NodeId best = label[top];
+    NodeId above = top;
+    while (!path.empty()) {
+      NodeId y = path.back();
+      path.pop_back();
+      ancestor[y] = ancestor[above];
+      if (semi[best] < semi[label[y]]) label[y] = best;
+      else best = label[y];
+      above = y;
+    }
+    return label[v];
+  };
+  for (NodeId w = m; w-- > 1;) {
+    NodeId s = dfs.parent[w];
+    for (uint64_t p = pred_begin[w]; p < pred_begin[w + 1]; ++p) {
+      NodeId v = preds[p];
+      NodeId u = v <= w ? v : eval(v, w + 1);
+      s = std::min(s, semi[u]);
+    }
+    semi[w] = s;
+  }
+  std::vector<NodeId>().swap(preds);
+  std::vector<NodeId>().swap(label);
+  std::vector<NodeId>().swap(ancestor);
+
+  // Immediate dominators: the nearest ancestor in the DFS tree at or above
+  // the semi-dominator, found by walking up already-final dominators.
+  std::vector<NodeId> idom(dfs.parent);
+  for (NodeId w = 1; w < m; ++w) {
+    NodeId d = idom[w];
+    while (d > semi[w]) d = idom[d];
+    idom[w] = d;
+  }
+  std::vector<NodeId>().swap(semi);
+
+  DominatorTree tree;
+  tree.idom.resize(g.node_count, kNoNode);
+  tree.retained.resize(g.node_count, 0);
+  for (NodeId k = 1; k < m; ++k) tree.idom[dfs.vertex[k]] = dfs.vertex[idom[k]];
+
+  // Retained sizes: children come after their dominator in preorder, so one
+  // reverse sweep adds each node into its dominator.
+  std::vector<uint64_t> retained(m, 0);
+  for (NodeId k = 1; k < m; ++k) retained[k] = shallow[ObjectOf(dfs.vertex[k])];
+  for (NodeId k = m; k-- > 1;) retained[idom[k]] += retained[k];
+  for (NodeId k = 0; k < m; ++k) tree.retained[dfs.vertex[k]] = retained[k];
+
+  tree.reachable_objects = m - 1;
+  for (NodeId n = 1; n < g.node_count; ++n) {
+    if (dfs.number[n] == kNoNode) {
+      ++tree.unreachable_objects;
+      tree.unreachable_bytes += shallow[ObjectOf(n)];
+    }
+  }
+
+  // Children lists, largest retained first.
+  tree.child_begin.resize(g.node_count + 1, 0);
+  for (NodeId n = 1; n < g.node_count; ++n) {
+    if (tree.idom[n] != kNoNode) ++tree.child_begin[tree.idom[n] + 1];
+  }
+  for (uint64_t n = 1; n <= g.node_count; ++n) tree.child_begin[n] += tree.child_begin[n - 1];
+  tree.child.resize(tree.child_begin[g.node_count]);
+  std::vector<uint64_t> fill(tree.child_begin.span().begin(), tree.child_begin.span().end() - 1);
+  for (NodeId n = 1; n < g.node_count; ++n) {
+    if (tree.idom[n] != kNoNode) tree.child[fill[tree.idom[n]]++] = n;
+  }
+  auto& kids = tree.child.storage();
+  const auto& ret = tree.retained;
+  for (NodeId n = 0; n < g.node_count; ++n) {
+    std::sort(kids.begin() + static_cast<int64_t>(tree.child_begin[n]),
+              kids.begin() + static_cast<int64_t>(tree.child_begin[n + 1]), [&](NodeId a, NodeId b) {
+                return ret[a] != ret[b] ? ret[a] > ret[b] : a < b;
+              });
+  }
+  return tree;
+}
+
+std::vector<uint64_t> RetainedByClass(const DominatorTree& tree, std::span<const heap::ClassIdx> object_class,
+                                      size_t class_count) {
+  std::vector<uint64_t> by_class(class_count, 0);
+  std::vector<uint32_t> on_path(class_count, 0);  // objects of each class on the current root path
+  struct Frame {
+    NodeId node;
+    uint64_t next_child;
+  };
+  std::vector<Frame> stack{{kSuperRoot, tree.child_begin[kSuperRoot]}};
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next_child == tree.child_begin[f.node + 1]) {
+      if (f.node != kSuperRoot) {
+        heap::ClassIdx c = object_class[ObjectOf(f.node)];
+        if (c < class_count) --on_path[c];
+      }
+      stack.pop_back();
+      continue;
+    }
+    NodeId child = tree.child[f.next_child++];
+    heap::ClassIdx c = object_class[ObjectOf(child)];
+    if (c < class_count) {
+      if (on_path[c] == 0) by_class[c] += tree.retained[child];
+      ++on_path[c];
+    }
+    stack.push_back({child, tree.child_begin[child]});
+  }
+  return by_class;
+}
+
+std::vector<heap::ObjectIdx> TopRetainers(const DominatorTree& tree, size_t n) {
+  std::vector<NodeId> nodes;
+  for (NodeId k = 1; k < tree.idom.size(); ++k) {
+    if (tree.idom[k] != kNoNode) nodes.push_back(k);
+  }
+  auto larger = [&](NodeId a, NodeId b) {
+    return tree.retained[a] != tree.retained[b] ? tree.retained[a] > tree.retained[b] : a < b;
+  };
+  n = std::min(n, nodes.size());
+  std::partial_sort(nodes.begin(), nodes.begin() + static_cast<int64_t>(n), nodes.end(), larger);
+  std::vector<heap::ObjectIdx> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(ObjectOf(nodes[i]));
+  return out;
+}
+
+}  // namespace heapscope::analysis

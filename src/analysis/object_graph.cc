@@ -1,0 +1,152 @@
+#include "analysis/object_graph.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace heapscope::analysis {
+
+namespace {
+
+using heap::ClassIdx;
+using heap::HeapModel;
+using heap::kNoClass;
+using heap::kNoObject;
+using heap::ObjectIdx;
+using heap::ObjectKind;
+
+constexpr uint32_t kNoSlot = ~uint32_t{0};
+
+// For each class, the slot (index into InstanceFieldChain) of
+// java.lang.ref.Reference.referent, or kNoSlot.
+std::vector<uint32_t> ReferentSlots(const HeapModel& m) {
+  const heap::ClassTable& t = m.scan.classes;
+  std::vector<uint32_t> slots(t.size(), kNoSlot);
+  ClassIdx reference = t.FindByName("java.lang.ref.Reference");
+  if (reference == kNoClass) return slots;
+  for (ClassIdx c = 0; c < t.size(); ++c) {
+    // The chain lists the class's own fields first, then each superclass's.
+    uint32_t slot = 0;
+    size_t guard = 0;
+    for (ClassIdx k = c; k != kNoClass && guard++ < t.size(); k = t.super[k]) {
+      if (k == reference) {
+        for (uint32_t f = t.field_begin[k]; f < t.field_begin[k + 1]; ++f, ++slot) {
+          auto name = m.scan.names.find(t.fields[f].name_id);
+          if (name != m.scan.names.end() && name->second == "referent") slots[c] = slot;
+        }
+        break;
+      }
+      slot += t.field_begin[k + 1] - t.field_begin[k];
+    }
+  }
+  return slots;
+}
+
+// Edges of one object, in a fixed order: references as the model lists
+// them, then the pseudo-edges.
+template <typename Emit>
+void ForEachEdge(const HeapModel& m, ObjectIdx o, const std::vector<uint32_t>& referent_slot,
+                 const std::vector<ObjectIdx>& mirror_of_class, const GraphOptions& options, Emit&& emit) {
+  const heap::ClassTable& t = m.scan.classes;
+  auto kind = static_cast<ObjectKind>(m.object_kind[o]);
+  ClassIdx c = m.object_class[o];
+  uint32_t referent = kind == ObjectKind::kInstance && c != kNoClass ? referent_slot[c] : kNoSlot;
+  for (uint64_t r = m.ref_begin[o]; r < m.ref_begin[o + 1]; ++r) {
+    ObjectIdx target = m.ref_target[r];
+    if (target == kNoObject) continue;
+    uint32_t slot = m.ref_slot[r];
+    EdgeKind k = kind == ObjectKind::kClass ? EdgeKind::kStatic
+                 : slot == referent         ? EdgeKind::kReferent
+                                            : EdgeKind::kField;
+    if (k == EdgeKind::kReferent && options.weak_refs == WeakRefs::kExclude) continue;
+    emit(target, k, slot);
+  }
+  if (kind == ObjectKind::kClass) {
+    ClassIdx self = t.Find(m.object_id[o]);
+    if (self == kNoClass) return;
+    if (t.super[self] != kNoClass && mirror_of_class[t.super[self]] != kNoObject) {
+      emit(mirror_of_class[t.super[self]], EdgeKind::kSuper, 0);
+    }
+    if (t.loader_id[self] != 0) {
+      ObjectIdx loader = m.Find(t.loader_id[self]);
+      if (loader != kNoObject) emit(loader, EdgeKind::kLoader, 0);
+    }
+    return;
+  }
+  if (c != kNoClass && mirror_of_class[c] != kNoObject) emit(mirror_of_class[c], EdgeKind::kClass, 0);
+}
+
+}  // namespace
+
+Result<ObjectGraph> BuildObjectGraph(const HeapModel& m, const GraphOptions& options) {
+  const uint64_t objects = m.object_count();
+  if (objects >= kNoNode - 1) {
+    return Error::BadInput(fmt::format("the dump has {} objects; heapscope's graph numbers at most {}",
+                                       objects, kNoNode - 2));
+  }
+  const heap::ClassTable& t = m.scan.classes;
+  std::vector<uint32_t> referent_slot = ReferentSlots(m);
+  std::vector<ObjectIdx> mirror_of_class(t.size(), kNoObject);
+  for (ClassIdx c = 0; c < t.size(); ++c) {
+    if (t.class_id[c] != 0) mirror_of_class[c] = m.Find(t.class_id[c]);
+  }
+  std::vector<ObjectIdx> roots;
+  roots.reserve(m.roots.size());
+  for (const heap::RootEntry& r : m.roots) roots.push_back(r.object);
+  std::sort(roots.begin(), roots.end());
+  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
+
+  ObjectGraph g;
+  g.node_count = objects + 1;
+  // Pass 1: count edges per node.
+  g.out_begin.resize(g.node_count + 1, 0);
+  g.out_begin[1] = roots.size();
+  for (ObjectIdx o = 0; o < objects; ++o) {
+    uint64_t n = 0;
+    ForEachEdge(m, o, referent_slot, mirror_of_class, options, [&](ObjectIdx, EdgeKind, uint32_t) { ++n; });
+    g.out_begin[o + 2] = n;
+  }
+  for (uint64_t n = 1; n <= g.node_count; ++n) g.out_begin[n] += g.out_begin[n - 1];
+  const uint64_t edges = g.out_begin[g.node_count];
+  // Pass 2: fill.
+  g.out_target.resize(edges);
+  g.out_kind.resize(edges);
+  g.out_slot.resize(edges);
+  uint64_t e = 0;
+  for (ObjectIdx r : roots) {
+    g.out_target[e] = NodeOf(r);
+    g.out_kind[e] = static_cast<uint8_t>(EdgeKind::kRoot);
+    g.out_slot[e++] = 0;
+  }
+  for (ObjectIdx o = 0; o < objects; ++o) {
+    ForEachEdge(m, o, referent_slot, mirror_of_class, options, [&](ObjectIdx target, EdgeKind k, uint32_t slot) {
+      g.out_target[e] = NodeOf(target);
+      g.out_kind[e] = static_cast<uint8_t>(k);
+      g.out_slot[e++] = slot;
+    });
+  }
+  return g;
+}
+
+ReverseGraph BuildReverseGraph(const ObjectGraph& g) {
+  ReverseGraph r;
+  const uint64_t edges = g.out_target.size();
+  r.in_begin.resize(g.node_count + 1, 0);
+  for (uint64_t e = 0; e < edges; ++e) ++r.in_begin[g.out_target[e] + 1];
+  for (uint64_t n = 1; n <= g.node_count; ++n) r.in_begin[n] += r.in_begin[n - 1];
+  r.in_source.resize(edges);
+  r.in_kind.resize(edges);
+  r.in_slot.resize(edges);
+  std::vector<uint64_t> fill(r.in_begin.span().begin(), r.in_begin.span().end() - 1);
+  for (NodeId n = 0; n < g.node_count; ++n) {
+    for (uint64_t e = g.out_begin[n]; e < g.out_begin[n + 1]; ++e) {
+      uint64_t at = fill[g.out_target[e]]++;
+      r.in_source[at] = n;
+      r.in_kind[at] = g.out_kind[e];
+      r.in_slot[at] = g.out_slot[e];
+    }
+  }
+  return r;
+}
+
+}  // namespace heapscope::analysis

@@ -1,0 +1,96 @@
+#include "cli/dump_options.h"
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/progress_bar.h"
+#include "hprof/dump_input.h"
+
+namespace heapscope::cli {
+
+void AddDumpOptions(CLI::App* cmd, DumpOptions& o) {
+  cmd->add_option("DUMP", o.path, "heap dump (.hprof, or gzip-compressed)")->required();
+  cmd->add_flag("--json", o.json, "machine-readable JSON on stdout");
+  cmd->add_flag("--allow-truncated", o.allow_truncated,
+                "analyze what precedes a truncation and report what was lost");
+  cmd->add_option("--threads", o.threads, "threads to use (0 = all cores)")->default_val(0);
+}
+
+void AddGraphOptions(CLI::App* cmd, GraphCommandOptions& o) {
+  cmd->add_option("--weak-refs", o.weak_refs,
+                  "as-mat: Reference.referent edges count for dominators (MAT's default); "
+                  "exclude: drop them first")
+      ->check(CLI::IsMember({"as-mat", "exclude"}))
+      ->default_val("as-mat");
+  cmd->add_flag("--keep-unreachable", o.keep_unreachable,
+                "keep objects no GC root reaches, as children of the super-root");
+}
+
+int ReportError(const Error& e) {
+  fmt::print(stderr, "heapscope: error: {}\n", e.ToString());
+  if (e.truncated) fmt::print(stderr, "heapscope: (use --allow-truncated to analyze what was read)\n");
+  return e.ExitCode();
+}
+
+hprof::ReadOptions ReadOptionsFor(const DumpOptions& o) {
+  hprof::ReadOptions ro;
+  ro.allow_truncated = o.allow_truncated;
+  ro.threads = o.threads;
+  auto bar = std::make_shared<ProgressBar>("reading");
+  ro.progress = [bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
+  return ro;
+}
+
+Result<heap::HeapScan> Scan(const DumpOptions& o) {
+  auto input = hprof::DumpInput::Open(o.path, o.threads);
+  if (!input.ok()) return input.error();
+  return heap::ScanHeap(input.value(), heap::ScanOptions{ReadOptionsFor(o)});
+}
+
+void PrintJson(const nlohmann::ordered_json& j) {
+  std::string s = j.dump(2);
+  s += '\n';
+  std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
+Result<std::shared_ptr<const AnalyzedHeap>> Analyze(const DumpOptions& o, const GraphCommandOptions& g) {
+  auto model = heap::BuildHeapModel(o.path, heap::ModelOptions{ReadOptionsFor(o)});
+  if (!model.ok()) return model.error();
+  auto heap = std::make_shared<AnalyzedHeap>();
+  heap->model = std::move(model.value());
+  analysis::GraphOptions go;
+  go.weak_refs = g.weak_refs == "exclude" ? analysis::WeakRefs::kExclude : analysis::WeakRefs::kAsMat;
+  auto graph = analysis::BuildObjectGraph(heap->model, go);
+  if (!graph.ok()) return graph.error();
+  heap->graph = std::move(graph.value());
+  analysis::DominatorOptions dop;
+  dop.keep_unreachable = g.keep_unreachable;
+  heap->dominators = analysis::ComputeDominators(heap->graph, heap->model.shallow_size.span(), dop);
+  return std::shared_ptr<const AnalyzedHeap>(std::move(heap));
+}
+
+Result<heap::ObjectIdx> ParseObject(const heap::HeapModel& model, const std::string& text) {
+  uint64_t id = 0;
+  bool hex = text.size() > 2 && (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0);
+  std::string digits = hex ? text.substr(2) : text;
+  if (digits.empty() || digits.size() > 16) {
+    return Error::Usage(fmt::format("\"{}\" is not an object id (expected 0x... or a decimal number)", text));
+  }
+  for (char ch : digits) {
+    int v = ch >= '0' && ch <= '9'   ? ch - '0'
+            : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+            : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                     : -1;
+    if (v < 0 || (!hex && v > 9)) {
+      return Error::Usage(fmt::format("\"{}\" is not an object id (expected 0x... or a decimal number)", text));
+    }
+    id = id * (hex ? 16 : 10) + static_cast<uint64_t>(v);
+  }
+  heap::ObjectIdx o = model.Find(id);
+  if (o == heap::kNoObject) return Error::BadInput(fmt::format("no object with id 0x{:x} in this dump", id));
+  return o;
+}
+
+}  // namespace heapscope::cli
