@@ -14,6 +14,7 @@ struct DepthFirstOrder {
   std::vector<NodeId> number;  // per node, kNoNode = not reached
   std::vector<NodeId> vertex;
   std::vector<NodeId> parent;
+  NodeId reached = 0;          // numbers below this were reached from the GC roots
 };
 
 DepthFirstOrder NumberDepthFirst(const ObjectGraph& g, bool keep_unreachable) {
@@ -44,9 +45,15 @@ DepthFirstOrder NumberDepthFirst(const ObjectGraph& g, bool keep_unreachable) {
     }
   };
   search_from(kSuperRoot, 0);
+  d.reached = static_cast<NodeId>(d.vertex.size());
   if (keep_unreachable) {
+    // Each unreached object hangs off the super-root on its own; its edges
+    // are not followed, so keeping garbage never changes live objects' sizes.
     for (NodeId n = 1; n < g.node_count; ++n) {
-      if (d.number[n] == kNoNode) search_from(n, 0);
+      if (d.number[n] != kNoNode) continue;
+      d.number[n] = static_cast<NodeId>(d.vertex.size());
+      d.vertex.push_back(n);
+      d.parent.push_back(0);
     }
   }
   return d;
@@ -59,9 +66,11 @@ DominatorTree ComputeDominators(const ObjectGraph& g, std::span<const uint64_t> 
   DepthFirstOrder dfs = NumberDepthFirst(g, options.keep_unreachable);
   const NodeId m = static_cast<NodeId>(dfs.vertex.size());
 
-  // Predecessors of each numbered node, by number.
+  // Predecessors of each numbered node, by number. Kept unreachable objects
+  // (numbered from dfs.reached on) contribute no edges: the super-root is
+  // their only predecessor, and it is their DFS parent already.
   std::vector<uint64_t> pred_begin(static_cast<size_t>(m) + 1, 0);
-  for (NodeId k = 0; k < m; ++k) {
+  for (NodeId k = 0; k < dfs.reached; ++k) {
     NodeId v = dfs.vertex[k];
     for (uint64_t e = g.out_begin[v]; e < g.out_begin[v + 1]; ++e) {
       NodeId t = dfs.number[g.out_target[e]];
@@ -72,7 +81,7 @@ DominatorTree ComputeDominators(const ObjectGraph& g, std::span<const uint64_t> 
   std::vector<NodeId> preds(pred_begin[m]);
   {
     std::vector<uint64_t> fill(pred_begin.begin(), pred_begin.end() - 1);
-    for (NodeId k = 0; k < m; ++k) {
+    for (NodeId k = 0; k < dfs.reached; ++k) {
       NodeId v = dfs.vertex[k];
       for (uint64_t e = g.out_begin[v]; e < g.out_begin[v + 1]; ++e) {
         NodeId t = dfs.number[g.out_target[e]];
@@ -142,9 +151,9 @@ DominatorTree ComputeDominators(const ObjectGraph& g, std::span<const uint64_t> 
   for (NodeId k = m; k-- > 1;) retained[idom[k]] += retained[k];
   for (NodeId k = 0; k < m; ++k) tree.retained[dfs.vertex[k]] = retained[k];
 
-  tree.reachable_objects = m - 1;
+  tree.reachable_objects = dfs.reached - 1;
   for (NodeId n = 1; n < g.node_count; ++n) {
-    if (dfs.number[n] == kNoNode) {
+    if (dfs.number[n] == kNoNode || dfs.number[n] >= dfs.reached) {
       ++tree.unreachable_objects;
       tree.unreachable_bytes += shallow[ObjectOf(n)];
     }

@@ -11,7 +11,9 @@
 // list is an ordinary input.
 //
 // Unreachable objects are left out (as MAT does by default) unless
-// keep_unreachable makes each unreached object a child of the super-root.
+// keep_unreachable makes each unreached object a child of the super-root;
+// their references are then ignored, so live objects' sizes don't change.
+// reachable_objects and unreachable_objects count the same either way.
 #ifndef HEAPSCOPE_ANALYSIS_DOMINATOR_TREE_H_
 #define HEAPSCOPE_ANALYSIS_DOMINATOR_TREE_H_
 

@@ -44,9 +44,33 @@ std::vector<uint32_t> ReferentSlots(const HeapModel& m) {
 
 // Edges of one object, in a fixed order: references as the model lists
 // them, then the pseudo-edges.
+// Classes each class loader defined, as (loader, class object) pairs sorted
+// by loader, and which classes loaders are instances of (so most objects
+// skip the look-up).
+struct DefinedClasses {
+  std::vector<std::pair<ObjectIdx, ObjectIdx>> pairs;
+  std::vector<uint8_t> loader_class;
+};
+
+DefinedClasses ClassesByLoader(const HeapModel& m, const std::vector<ObjectIdx>& mirror_of_class) {
+  const heap::ClassTable& t = m.scan.classes;
+  DefinedClasses out;
+  out.loader_class.assign(t.size(), 0);
+  for (ClassIdx c = 0; c < t.size(); ++c) {
+    if (t.loader_id[c] == 0 || mirror_of_class[c] == kNoObject) continue;
+    ObjectIdx loader = m.Find(t.loader_id[c]);
+    if (loader == kNoObject) continue;
+    out.pairs.push_back({loader, mirror_of_class[c]});
+    if (m.object_class[loader] != kNoClass) out.loader_class[m.object_class[loader]] = 1;
+  }
+  std::sort(out.pairs.begin(), out.pairs.end());
+  return out;
+}
+
 template <typename Emit>
 void ForEachEdge(const HeapModel& m, ObjectIdx o, const std::vector<uint32_t>& referent_slot,
-                 const std::vector<ObjectIdx>& mirror_of_class, const GraphOptions& options, Emit&& emit) {
+                 const std::vector<ObjectIdx>& mirror_of_class, const DefinedClasses& defined,
+                 const GraphOptions& options, Emit&& emit) {
   const heap::ClassTable& t = m.scan.classes;
   auto kind = static_cast<ObjectKind>(m.object_kind[o]);
   ClassIdx c = m.object_class[o];
@@ -74,6 +98,11 @@ void ForEachEdge(const HeapModel& m, ObjectIdx o, const std::vector<uint32_t>& r
     return;
   }
   if (c != kNoClass && mirror_of_class[c] != kNoObject) emit(mirror_of_class[c], EdgeKind::kClass, 0);
+  // A class loader retains the classes it defined (MAT's pseudo-edge), so a
+  // leaked loader shows their statics in its retained size.
+  if (c == kNoClass || !defined.loader_class[c]) return;
+  auto it = std::lower_bound(defined.pairs.begin(), defined.pairs.end(), std::pair<ObjectIdx, ObjectIdx>{o, 0});
+  for (; it != defined.pairs.end() && it->first == o; ++it) emit(it->second, EdgeKind::kDefined, 0);
 }
 
 }  // namespace
@@ -90,6 +119,7 @@ Result<ObjectGraph> BuildObjectGraph(const HeapModel& m, const GraphOptions& opt
   for (ClassIdx c = 0; c < t.size(); ++c) {
     if (t.class_id[c] != 0) mirror_of_class[c] = m.Find(t.class_id[c]);
   }
+  DefinedClasses defined = ClassesByLoader(m, mirror_of_class);
   std::vector<ObjectIdx> roots;
   roots.reserve(m.roots.size());
   for (const heap::RootEntry& r : m.roots) roots.push_back(r.object);
@@ -103,7 +133,7 @@ Result<ObjectGraph> BuildObjectGraph(const HeapModel& m, const GraphOptions& opt
   g.out_begin[1] = roots.size();
   for (ObjectIdx o = 0; o < objects; ++o) {
     uint64_t n = 0;
-    ForEachEdge(m, o, referent_slot, mirror_of_class, options, [&](ObjectIdx, EdgeKind, uint32_t) { ++n; });
+    ForEachEdge(m, o, referent_slot, mirror_of_class, defined, options, [&](ObjectIdx, EdgeKind, uint32_t) { ++n; });
     g.out_begin[o + 2] = n;
   }
   for (uint64_t n = 1; n <= g.node_count; ++n) g.out_begin[n] += g.out_begin[n - 1];
@@ -119,7 +149,7 @@ Result<ObjectGraph> BuildObjectGraph(const HeapModel& m, const GraphOptions& opt
     g.out_slot[e++] = 0;
   }
   for (ObjectIdx o = 0; o < objects; ++o) {
-    ForEachEdge(m, o, referent_slot, mirror_of_class, options, [&](ObjectIdx target, EdgeKind k, uint32_t slot) {
+    ForEachEdge(m, o, referent_slot, mirror_of_class, defined, options, [&](ObjectIdx target, EdgeKind k, uint32_t slot) {
       g.out_target[e] = NodeOf(target);
       g.out_kind[e] = static_cast<uint8_t>(k);
       g.out_slot[e++] = slot;

@@ -47,6 +47,7 @@ enum class EdgeKind : uint8_t {
   kClass,      // object -> its class (pseudo)
   kSuper,      // class -> super class (pseudo)
   kLoader,     // class -> class loader (pseudo)
+  kDefined,    // class loader -> each class it defined (pseudo)
 };
 
 struct ObjectGraph {

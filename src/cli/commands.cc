@@ -9,6 +9,8 @@
 
 #include "cli/dump_options.h"
 #include "cli/graph_commands.h"
+#include "cli/index_command.h"
+#include "cli/object_commands.h"
 #include "heap/heap_scan.h"
 #include "hprof/dump_input.h"
 #include "heap/heap_model.h"
@@ -35,25 +37,49 @@ void RegisterSummary(CLI::App& app, std::function<int()>& run) {
 }
 
 void RegisterHistogram(CLI::App& app, std::function<int()>& run) {
-  auto o = std::make_shared<DumpOptions>();
-  auto sort = std::make_shared<std::string>("shallow");
-  auto top = std::make_shared<size_t>(0);
-  CLI::App* cmd = app.add_subcommand("histogram", "instances and shallow bytes per class");
-  AddDumpOptions(cmd, *o);
-  cmd->add_option("--sort", *sort, "order rows by shallow bytes, instance count or name")
-      ->check(CLI::IsMember({"shallow", "count", "name"}))
+  struct Options {
+    DumpOptions dump;
+    GraphCommandOptions graph;
+    std::string sort = "shallow";
+    size_t top = 0;
+    bool retained = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("histogram", "instances, shallow and (--retained) retained bytes per class");
+  AddDumpOptions(cmd, o->dump);
+  AddGraphOptions(cmd, o->graph);
+  cmd->add_option("--sort", o->sort, "order rows by shallow bytes, instance count, name or retained bytes")
+      ->check(CLI::IsMember({"shallow", "count", "name", "retained"}))
       ->default_val("shallow");
-  cmd->add_option("--top", *top, "show only the first N rows (0 = all)")->default_val(0);
-  cmd->callback([o, sort, top, &run] {
-    run = [o, sort, top] {
-      auto scan = Scan(*o);
-      if (!scan.ok()) return ReportError(scan.error());
-      report::HistogramSort s = *sort == "count"  ? report::HistogramSort::kCount
-                                : *sort == "name" ? report::HistogramSort::kName
-                                                  : report::HistogramSort::kShallow;
-      auto rows = report::HistogramRows(scan.value(), s, *top);
-      if (o->json) PrintJson(report::HistogramJson(scan.value(), rows));
-      else fmt::print("{}", report::HistogramText(scan.value(), rows));
+  cmd->add_option("--top", o->top, "show only the first N rows (0 = all)")->default_val(0);
+  cmd->add_flag("--retained", o->retained,
+                "add retained bytes per class (objects not dominated by one of their own class); "
+                "builds the object graph");
+  cmd->callback([o, &run] {
+    run = [o] {
+      report::HistogramSort s = o->sort == "count"      ? report::HistogramSort::kCount
+                                : o->sort == "name"     ? report::HistogramSort::kName
+                                : o->sort == "retained" ? report::HistogramSort::kRetained
+                                                        : report::HistogramSort::kShallow;
+      if (s == report::HistogramSort::kRetained && !o->retained) {
+        return ReportError(Error::Usage("--sort retained needs --retained"));
+      }
+      if (!o->retained) {
+        auto scan = Scan(o->dump);
+        if (!scan.ok()) return ReportError(scan.error());
+        auto rows = report::HistogramRows(scan.value(), s, o->top);
+        if (o->dump.json) PrintJson(report::HistogramJson(scan.value(), rows));
+        else fmt::print("{}", report::HistogramText(scan.value(), rows));
+        return 0;
+      }
+      auto analyzed = Analyze(o->dump, o->graph);
+      if (!analyzed.ok()) return ReportError(analyzed.error());
+      const AnalyzedHeap& h = *analyzed.value();
+      std::vector<uint64_t> retained = analysis::RetainedByClass(h.dominators, h.model.object_class.span(),
+                                                                 h.model.scan.classes.size());
+      auto rows = report::HistogramRows(h.model.scan, s, o->top, retained);
+      if (o->dump.json) PrintJson(report::HistogramJson(h.model.scan, rows));
+      else fmt::print("{}", report::HistogramText(h.model.scan, rows));
       return 0;
     };
   });
@@ -81,6 +107,9 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterHistogram(app, run);
   RegisterThreads(app, run);
   RegisterDominators(app, run);
+  RegisterIndex(app, run);
+  RegisterPaths(app, run);
+  RegisterObject(app, run);
 }
 
 }  // namespace heapscope::cli

@@ -93,12 +93,16 @@ SizingCounts SizeInstanceClasses(ClassTable& t, const NameTable& names, const Jv
       const SpacingEvidence& ev = it->second;
       uint64_t gap = ev.min_gap;
       bool fits = gap >= std::min(estimate, base.size) && gap - std::min(estimate, base.size) <= kMaxPlausibleSlack;
-      bool trusted = ev.count >= 2 || gap == estimate || gap - std::min(gap, estimate) < min_object ||
+      // A wider spacing than the model is believed only when it can't be a
+      // neighbour left out of the dump (a dead object, a mirror): two
+      // instances spaced exactly alike, or slack too small for any object.
+      bool repeated = ev.at_min >= 2;
+      bool trusted = gap == estimate || repeated || gap - std::min(gap, estimate) < min_object ||
                      (layout.compact_headers && gap == estimate + kHashGrowth);
       if (fits && trusted && gap >= estimate) {
         size = gap;
-      } else if (fits && ev.count >= 2) {
-        size = gap;  // many instances outvote the model (e.g. no padding on this JDK)
+      } else if (fits && gap < estimate && ev.count >= 2) {
+        size = gap;  // instances closer than the model allows: no padding on this JDK
       }
     }
     if (size != estimate) end = 0;

@@ -23,6 +23,7 @@ using NameTable = absl::flat_hash_map<uint64_t, std::string>;
 struct SpacingEvidence {
   uint64_t count = 0;
   uint64_t min_gap = UINT64_MAX;  // smallest distance to the next object; MAX = none seen
+  uint64_t at_min = 0;            // instances spaced exactly min_gap
   uint64_t grown = 0;             // instances spaced min_gap + one word (see kHashGrowth)
 };
 

@@ -228,8 +228,8 @@ void BuildThreads(HeapModel& m, const FrameCollector& fc, const std::vector<Thre
 }  // namespace
 
 ObjectIdx HeapModel::Find(uint64_t id) const {
-  auto it = std::lower_bound(id_index.begin(), id_index.end(), std::pair<uint64_t, ObjectIdx>{id, 0});
-  return it != id_index.end() && it->first == id ? it->second : kNoObject;
+  uint64_t o = id_index.Find(id);
+  return o == ObjectIndex::kNotFound ? kNoObject : o;
 }
 
 std::span<const uint8_t> HeapModel::ObjectData(ObjectIdx o) const {
@@ -356,9 +356,7 @@ Result<HeapModel> BuildHeapModel(const std::string& path, const ModelOptions& op
   b.Finish();
 
   // Pass 3: resolve ids to object numbers.
-  m.id_index.reserve(m.object_count());
-  for (ObjectIdx o = 0; o < m.object_count(); ++o) m.id_index.push_back({m.object_id[o], o});
-  std::sort(m.id_index.begin(), m.id_index.end());
+  m.id_index = ObjectIndex::Build(m.object_id.span());
   m.ref_target.reserve(b.raw_targets.size());
   for (uint64_t id : b.raw_targets) {
     ObjectIdx t = m.Find(id);

@@ -18,6 +18,7 @@
 
 #include "heap/column.h"
 #include "heap/heap_scan.h"
+#include "heap/object_index.h"
 #include "hprof/dump_input.h"
 #include "hprof/error.h"
 
@@ -86,7 +87,7 @@ struct HeapModel {
   std::optional<std::string> StringValue(ObjectIdx o) const;
 
   // Internal: lookup and storage behind ObjectData.
-  std::vector<std::pair<uint64_t, ObjectIdx>> id_index;  // sorted by id
+  ObjectIndex id_index;
   std::shared_ptr<hprof::DumpInput> input;  // plain dumps: field data is read from its map
   std::vector<uint8_t> arena;  // compressed dumps: data of the objects Find-able by ObjectData
   Column<uint32_t> data_length;

@@ -225,7 +225,11 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   for (auto& [id, acc] : instances) {
     if (acc.min_gap == UINT64_MAX) continue;
     auto m = std::upper_bound(mirrors.begin(), mirrors.end(), acc.gap_addr);
-    if (m != mirrors.end() && *m < acc.gap_next) acc.min_gap = *m - acc.gap_addr;
+    if (m != mirrors.end() && *m < acc.gap_next) {
+      acc.min_gap = *m - acc.gap_addr;
+      acc.at_min = 1;
+      acc.grown = 0;
+    }
   }
 
   // Pass 5: infer the layout from array and instance spacing.
@@ -250,7 +254,7 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
 
   // Pass 6: instance sizes, then counts.
   absl::flat_hash_map<uint64_t, SpacingEvidence> evidence;
-  for (const auto& [id, acc] : instances) evidence[id] = {acc.count, acc.min_gap, acc.grown};
+  for (const auto& [id, acc] : instances) evidence[id] = {acc.count, acc.min_gap, acc.at_min, acc.grown};
   SizingCounts sizing = SizeInstanceClasses(t, top.names, layout, evidence);
   scan.sizes_from_spacing = sizing.from_spacing;
   scan.sizes_from_model = sizing.from_model;

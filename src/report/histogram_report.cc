@@ -17,15 +17,19 @@ std::string HumanBytes(uint64_t bytes) {
   return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, kUnits[u]);
 }
 
-std::vector<HistogramRow> HistogramRows(const heap::HeapScan& scan, HistogramSort sort, size_t top) {
+std::vector<HistogramRow> HistogramRows(const heap::HeapScan& scan, HistogramSort sort, size_t top,
+                                        const std::vector<uint64_t>& retained) {
   std::vector<HistogramRow> rows;
   for (heap::ClassIdx c = 0; c < scan.classes.size(); ++c) {
     const heap::ClassCount& cc = scan.per_class[c];
     if (cc.instances == 0) continue;
-    rows.push_back({scan.classes.name[c], cc.instances, cc.shallow_bytes});
+    rows.push_back({scan.classes.name[c], cc.instances, cc.shallow_bytes,
+                    c < retained.size() ? retained[c] : kNoRetained});
   }
   auto key = [sort](const HistogramRow& r) {
-    return sort == HistogramSort::kCount ? r.instances : r.shallow_bytes;
+    return sort == HistogramSort::kCount      ? r.instances
+           : sort == HistogramSort::kRetained ? r.retained_bytes
+                                              : r.shallow_bytes;
   };
   std::sort(rows.begin(), rows.end(), [&](const HistogramRow& a, const HistogramRow& b) {
     if (sort != HistogramSort::kName && key(a) != key(b)) return key(a) > key(b);
@@ -53,7 +57,9 @@ nlohmann::ordered_json HistogramJson(const heap::HeapScan& scan, const std::vect
   nlohmann::ordered_json j;
   j["classes"] = nlohmann::ordered_json::array();
   for (const HistogramRow& r : rows) {
-    j["classes"].push_back({{"name", r.name}, {"instances", r.instances}, {"shallow_bytes", r.shallow_bytes}});
+    nlohmann::ordered_json row{{"name", r.name}, {"instances", r.instances}, {"shallow_bytes", r.shallow_bytes}};
+    if (r.retained_bytes != kNoRetained) row["retained_bytes"] = r.retained_bytes;
+    j["classes"].push_back(std::move(row));
   }
   j["total_instances"] = scan.objects() + scan.class_mirrors;
   j["total_shallow_bytes"] = scan.shallow_bytes;
@@ -64,10 +70,13 @@ nlohmann::ordered_json HistogramJson(const heap::HeapScan& scan, const std::vect
 }
 
 std::string HistogramText(const heap::HeapScan& scan, const std::vector<HistogramRow>& rows) {
-  std::string out = fmt::format("{:>5}  {:>14}  {:>16}  {}\n", "#", "instances", "shallow bytes", "class");
+  bool retained = !rows.empty() && rows[0].retained_bytes != kNoRetained;
+  std::string out = fmt::format("{:>5}  {:>14}  {:>16}  {}{}\n", "#", "instances", "shallow bytes",
+                                retained ? fmt::format("{:>16}  ", "retained bytes") : "", "class");
   size_t i = 0;
   for (const HistogramRow& r : rows) {
-    out += fmt::format("{:>5}  {:>14}  {:>16}  {}\n", ++i, r.instances, r.shallow_bytes, r.name);
+    out += fmt::format("{:>5}  {:>14}  {:>16}  {}{}\n", ++i, r.instances, r.shallow_bytes,
+                       retained ? fmt::format("{:>16}  ", r.retained_bytes) : "", r.name);
   }
   out += fmt::format("total: {} objects, {} ({} bytes) shallow\n", scan.objects(),
                      HumanBytes(scan.shallow_bytes), scan.shallow_bytes);

@@ -16,17 +16,22 @@
 
 namespace heapscope::report {
 
-enum class HistogramSort { kShallow, kCount, kName };
+enum class HistogramSort { kShallow, kCount, kName, kRetained };
+
+inline constexpr uint64_t kNoRetained = ~uint64_t{0};
 
 struct HistogramRow {
   std::string name;
   uint64_t instances;
   uint64_t shallow_bytes;
+  uint64_t retained_bytes = kNoRetained;  // set with `--retained`
 };
 
 // Rows with at least one instance, sorted (ties broken by name), at most
-// `top` of them (0 = all).
-std::vector<HistogramRow> HistogramRows(const heap::HeapScan& scan, HistogramSort sort, size_t top);
+// `top` of them (0 = all). `retained` (per ClassIdx, may be empty) adds
+// retained bytes to each row.
+std::vector<HistogramRow> HistogramRows(const heap::HeapScan& scan, HistogramSort sort, size_t top,
+                                        const std::vector<uint64_t>& retained = {});
 
 nlohmann::ordered_json HistogramJson(const heap::HeapScan& scan, const std::vector<HistogramRow>& rows);
 std::string HistogramText(const heap::HeapScan& scan, const std::vector<HistogramRow>& rows);
