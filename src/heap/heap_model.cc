@@ -344,6 +344,14 @@ Result<HeapModel> BuildHeapModel(const std::string& path, const ModelOptions& op
   bool keep = m.input->encoding != hprof::DumpEncoding::kPlain;
   FrameCollector frames;
   std::vector<GraphBuilder> builder;
+  // The scan counted every object: size the columns once instead of letting
+  // them grow (regrowth copies and page faults were a fifth of build time).
+  const uint64_t objects = m.scan.objects() + m.scan.class_mirrors;
+  for (auto* c : {&m.object_id, &m.shallow_size, &m.data_offset, &m.ref_begin}) c->reserve(objects + 1);
+  m.object_class.reserve(objects);
+  m.object_kind.reserve(objects);
+  m.array_length.reserve(objects);
+  m.data_length.reserve(objects);
   builder.emplace_back(m, m.scan.read.header.id_size, keep);
   GraphBuilder& b = builder[0];
   for (ClassIdx c = 0; c < m.scan.classes.size(); ++c) {
