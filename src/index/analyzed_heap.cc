@@ -68,8 +68,12 @@ class Builder {
     info.dir = IndexDirFor(path_, opt_.index_dir);
     Status s = OpenOrBuildModel();
     if (!s.ok()) return s.error();
-    s = OpenOrBuildAnalysis();
-    if (!s.ok()) return s.error();
+    if (opt_.with_analysis) {
+      s = OpenOrBuildAnalysis();
+      if (!s.ok()) return s.error();
+    } else {
+      FinishModelWrite();
+    }
     return std::shared_ptr<const AnalyzedHeap>(std::move(heap_));
   }
 

@@ -26,6 +26,9 @@ struct IndexOptions {
   bool keep_unreachable = false;
   bool rebuild = false;  // ignore an existing index (--force)
   bool write = true;     // write what was built; false = keep it in memory only
+  // false: the model only (graph, reverse and dominators left empty), for
+  // commands such as `threads` that need no graph.
+  bool with_analysis = true;
   hprof::ReadOptions read;  // also: read.threads verify checksums (0 = all cores)
   // Receives one-line notes for stderr: "index stale (dump changed): rebuilding".
   std::function<void(const std::string&)> note;

@@ -161,6 +161,25 @@ TEST_F(IndexTest, UnwritableIndexStillGivesTheHeap) {
   ExpectSameHeap(*heap, *Fresh());
 }
 
+TEST_F(IndexTest, ModelOnlyOpensWithoutAnalysis) {
+  IndexOptions model_only = Options();
+  model_only.with_analysis = false;
+  auto built = Open(model_only);
+  ASSERT_TRUE(built);
+  EXPECT_EQ(built->graph.node_count, 0u);
+  EXPECT_TRUE(fs::exists(IndexFile("model/manifest.json")));
+  EXPECT_FALSE(fs::exists(IndexFile("analysis-as-mat")));
+  auto reopened = Open(model_only);
+  ASSERT_TRUE(reopened);
+  EXPECT_TRUE(reopened->index.model_reused);
+  // The full open then adds the analysis to the same model.
+  auto full = Open();
+  ASSERT_TRUE(full);
+  EXPECT_TRUE(full->index.model_reused);
+  EXPECT_FALSE(full->index.analysis_reused);
+  ExpectSameHeap(*full, *Fresh());
+}
+
 TEST_F(IndexTest, MissingDumpIsAnError) {
   auto heap = OpenOrBuild(dir_ + "/no-such.hprof", Options());
   ASSERT_FALSE(heap.ok());
