@@ -87,14 +87,17 @@ void RegisterHistogram(CLI::App& app, std::function<int()>& run) {
 
 void RegisterThreads(CLI::App& app, std::function<int()>& run) {
   auto o = std::make_shared<DumpOptions>();
+  auto g = std::make_shared<GraphCommandOptions>();
   CLI::App* cmd = app.add_subcommand("threads", "threads: names, states, stack traces and the objects their frames hold");
   AddDumpOptions(cmd, *o);
-  cmd->callback([o, &run] {
-    run = [o] {
-      auto model = heap::BuildHeapModel(o->path, heap::ModelOptions{ReadOptionsFor(*o)});
-      if (!model.ok()) return ReportError(model.error());
-      if (o->json) PrintJson(report::ThreadsJson(model.value()));
-      else fmt::print("{}", report::ThreadsText(model.value()));
+  cmd->add_option("--index-dir", g->index_dir, "where the index lives (default: DUMP.hsidx beside the dump)");
+  cmd->callback([o, g, &run] {
+    run = [o, g] {
+      auto heap = Analyze(*o, *g, /*with_analysis=*/false);
+      if (!heap.ok()) return ReportError(heap.error());
+      const heap::HeapModel& model = heap.value()->model;
+      if (o->json) PrintJson(report::ThreadsJson(model));
+      else fmt::print("{}", report::ThreadsText(model));
       return 0;
     };
   });

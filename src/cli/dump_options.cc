@@ -26,6 +26,9 @@ void AddGraphOptions(CLI::App* cmd, GraphCommandOptions& o) {
       ->default_val("as-mat");
   cmd->add_flag("--keep-unreachable", o.keep_unreachable,
                 "keep objects no GC root reaches, as children of the super-root");
+  cmd->add_option("--index-dir", o.index_dir,
+                  "where the index lives (default: DUMP.hsidx beside the dump)");
+  cmd->add_flag("--rebuild-index", o.rebuild_index, "ignore an existing index and build a new one");
 }
 
 int ReportError(const Error& e) {
@@ -55,20 +58,17 @@ void PrintJson(const nlohmann::ordered_json& j) {
   std::fwrite(s.data(), 1, s.size(), stdout);
 }
 
-Result<std::shared_ptr<const AnalyzedHeap>> Analyze(const DumpOptions& o, const GraphCommandOptions& g) {
-  auto model = heap::BuildHeapModel(o.path, heap::ModelOptions{ReadOptionsFor(o)});
-  if (!model.ok()) return model.error();
-  auto heap = std::make_shared<AnalyzedHeap>();
-  heap->model = std::move(model.value());
-  analysis::GraphOptions go;
-  go.weak_refs = g.weak_refs == "exclude" ? analysis::WeakRefs::kExclude : analysis::WeakRefs::kAsMat;
-  auto graph = analysis::BuildObjectGraph(heap->model, go);
-  if (!graph.ok()) return graph.error();
-  heap->graph = std::move(graph.value());
-  analysis::DominatorOptions dop;
-  dop.keep_unreachable = g.keep_unreachable;
-  heap->dominators = analysis::ComputeDominators(heap->graph, heap->model.shallow_size.span(), dop);
-  return std::shared_ptr<const AnalyzedHeap>(std::move(heap));
+Result<std::shared_ptr<const AnalyzedHeap>> Analyze(const DumpOptions& o, const GraphCommandOptions& g,
+                                                    bool with_analysis) {
+  index::IndexOptions io;
+  io.index_dir = g.index_dir;
+  io.weak_refs = g.weak_refs == "exclude" ? analysis::WeakRefs::kExclude : analysis::WeakRefs::kAsMat;
+  io.keep_unreachable = g.keep_unreachable;
+  io.rebuild = g.rebuild_index;
+  io.with_analysis = with_analysis;
+  io.read = ReadOptionsFor(o);
+  io.note = [](const std::string& text) { fmt::print(stderr, "heapscope: {}\n", text); };
+  return index::OpenOrBuild(o.path, io);
 }
 
 Result<heap::ObjectIdx> ParseObject(const heap::HeapModel& model, const std::string& text) {

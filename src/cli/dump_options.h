@@ -15,6 +15,7 @@
 #include "heap/heap_scan.h"
 #include "hprof/dump_reader.h"
 #include "hprof/error.h"
+#include "index/analyzed_heap.h"
 
 namespace CLI {
 class App;
@@ -35,6 +36,8 @@ void AddDumpOptions(CLI::App* cmd, DumpOptions& o);
 struct GraphCommandOptions {
   std::string weak_refs = "as-mat";  // or "exclude"
   bool keep_unreachable = false;
+  std::string index_dir;             // "" = beside the dump
+  bool rebuild_index = false;
 };
 void AddGraphOptions(CLI::App* cmd, GraphCommandOptions& o);
 
@@ -49,13 +52,11 @@ Result<heap::HeapScan> Scan(const DumpOptions& o);
 
 void PrintJson(const nlohmann::ordered_json& j);
 
-// The model with its graph and dominator tree.
-struct AnalyzedHeap {
-  heap::HeapModel model;
-  analysis::ObjectGraph graph;
-  analysis::DominatorTree dominators;
-};
-Result<std::shared_ptr<const AnalyzedHeap>> Analyze(const DumpOptions& o, const GraphCommandOptions& g);
+// The model with its graph, reverse graph and dominator tree, from the
+// dump's index when a valid one exists (built and written otherwise).
+using AnalyzedHeap = index::AnalyzedHeap;
+Result<std::shared_ptr<const AnalyzedHeap>> Analyze(const DumpOptions& o, const GraphCommandOptions& g,
+                                                    bool with_analysis = true);
 
 // Parses an object id as the dump writes it ("0x1a2b" or decimal) and finds
 // the object: a usage error for bad syntax, bad input for an unknown id.

@@ -23,7 +23,6 @@ void RegisterIndex(CLI::App& app, std::function<int()>& run) {
   struct Options {
     DumpOptions dump;
     GraphCommandOptions graph;
-    std::string index_dir;
     bool force = false;
   };
   auto o = std::make_shared<Options>();
@@ -32,16 +31,14 @@ void RegisterIndex(CLI::App& app, std::function<int()>& run) {
                "in about a second; a valid index is only verified");
   AddDumpOptions(cmd, o->dump);
   AddGraphOptions(cmd, o->graph);
-  cmd->add_option("--index-dir", o->index_dir,
-                  "keep the index under DIR instead of beside the dump (DUMP.hsidx)");
-  cmd->add_flag("--force", o->force, "rebuild even when a valid index exists");
+  cmd->add_flag("--force", o->force, "rebuild even when a valid index exists (same as --rebuild-index)");
   cmd->callback([o, &run] {
     run = [o] {
       index::IndexOptions io;
-      io.index_dir = o->index_dir;
+      io.index_dir = o->graph.index_dir;
       io.weak_refs = o->graph.weak_refs == "exclude" ? analysis::WeakRefs::kExclude : analysis::WeakRefs::kAsMat;
       io.keep_unreachable = o->graph.keep_unreachable;
-      io.rebuild = o->force;
+      io.rebuild = o->force || o->graph.rebuild_index;
       io.read = ReadOptionsFor(o->dump);
       io.note = [](const std::string& text) { fmt::print(stderr, "heapscope: {}\n", text); };
       auto start = std::chrono::steady_clock::now();

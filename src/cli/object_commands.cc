@@ -47,7 +47,7 @@ void RegisterPaths(CLI::App& app, std::function<int()>& run) {
       const AnalyzedHeap& h = *analyzed.value();
       auto target = ParseObject(h.model, o->object);
       if (!target.ok()) return ReportError(target.error());
-      analysis::ReverseGraph reverse = analysis::BuildReverseGraph(h.graph);
+      const analysis::ReverseGraph& reverse = h.reverse;
       analysis::PathOptions po;
       po.max_paths = o->max;
       auto paths = analysis::FindGcRootPaths(h.model, h.graph, reverse, target.value(), po);
@@ -79,7 +79,7 @@ void RegisterObject(CLI::App& app, std::function<int()>& run) {
       const AnalyzedHeap& h = *analyzed.value();
       auto target = ParseObject(h.model, o->object);
       if (!target.ok()) return ReportError(target.error());
-      analysis::ReverseGraph reverse = analysis::BuildReverseGraph(h.graph);
+      const analysis::ReverseGraph& reverse = h.reverse;
       report::ObjectDetails details = report::DescribeObject(h.model, reverse, h.dominators, target.value());
       if (o->dump.json) PrintJson(report::ObjectJson(h.model, details));
       else fmt::print("{}", report::ObjectText(h.model, details));
