@@ -7,14 +7,14 @@
 #include "analysis/dominator_tree.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "analysis/object_graph.h"
+#include "analysis/test_graph.h"
 #include "heap/heap_model.h"
+#include "hprof/test_dump.h"
 #include "hprof/writer.h"
 
 namespace heapscope::analysis {
@@ -25,22 +25,11 @@ constexpr uint32_t kChainLength = 1'000'000;
 // Builds the graph super-root -> n_first -> ... -> n_last over `order`
 // (graph nodes in chain order), plus the given extra edges.
 ObjectGraph ChainGraph(const std::vector<NodeId>& order, const std::vector<std::pair<NodeId, NodeId>>& extra) {
-  ObjectGraph g;
-  g.node_count = order.size() + 1;
-  std::vector<std::vector<NodeId>> out(g.node_count);
+  std::vector<std::vector<NodeId>> out(order.size() + 1);
   out[kSuperRoot].push_back(order.front());
   for (size_t i = 0; i + 1 < order.size(); ++i) out[order[i]].push_back(order[i + 1]);
   for (auto [from, to] : extra) out[from].push_back(to);
-  g.out_begin.push_back(0);
-  for (NodeId n = 0; n < g.node_count; ++n) {
-    for (NodeId t : out[n]) {
-      g.out_target.push_back(t);
-      g.out_kind.push_back(static_cast<uint8_t>(n == kSuperRoot ? EdgeKind::kRoot : EdgeKind::kField));
-      g.out_slot.push_back(0);
-    }
-    g.out_begin.push_back(g.out_target.size());
-  }
-  return g;
+  return GraphFromAdjacency(out);
 }
 
 // Checks that each node in `order` is dominated by its predecessor and
@@ -107,11 +96,7 @@ class DominatorTreeChainDump : public ::testing::Test {
   };
 
   void SetUp() override {
-    char path[] = "/tmp/heapscope_chain_test_XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    path_ = path;
+    ASSERT_FALSE(path_.empty());
     auto writer = hprof::HprofWriter::Create(path_);
     ASSERT_TRUE(writer.ok()) << writer.error().ToString();
     hprof::HprofWriter& w = writer.value();
@@ -147,11 +132,8 @@ class DominatorTreeChainDump : public ::testing::Test {
     Status closed = w.Close();
     ASSERT_TRUE(closed.ok()) << closed.error().ToString();
   }
-  void TearDown() override {
-    if (!path_.empty()) std::remove(path_.c_str());
-  }
-
-  std::string path_;
+  hprof::TempDumpFile file_{"heapscope_chain_test"};
+  const std::string path_ = file_.path();
 };
 
 TEST_F(DominatorTreeChainDump, HeadRetainsTheWholeChain) {

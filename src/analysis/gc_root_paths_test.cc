@@ -17,6 +17,7 @@
 
 #include "analysis/object_graph.h"
 #include "analysis/path_test_dump.h"
+#include "analysis/test_graph.h"
 #include "heap/heap_model.h"
 
 namespace heapscope::analysis {
@@ -193,17 +194,7 @@ TEST(GcRootPathsDense, DeadEndCliqueStopsAtTheEdgeBudget) {
       if (d != c) out[c].push_back(d);
     }
   }
-  ObjectGraph g;
-  g.node_count = out.size();
-  g.out_begin.push_back(0);
-  for (NodeId n = 0; n < g.node_count; ++n) {
-    for (NodeId t : out[n]) {
-      g.out_target.push_back(t);
-      g.out_kind.push_back(static_cast<uint8_t>(n == kSuperRoot ? EdgeKind::kRoot : EdgeKind::kField));
-      g.out_slot.push_back(0);
-    }
-    g.out_begin.push_back(g.out_target.size());
-  }
+  const ObjectGraph g = GraphFromAdjacency(out);
   heap::HeapModel model;  // only the object count and the roots are read
   model.object_id.resize(g.node_count - 1);
   model.roots.push_back({ObjectOf(x), hprof::RootKind::kJniGlobal, 0, 0});

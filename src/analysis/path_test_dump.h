@@ -8,8 +8,6 @@
 #ifndef HEAPSCOPE_ANALYSIS_PATH_TEST_DUMP_H_
 #define HEAPSCOPE_ANALYSIS_PATH_TEST_DUMP_H_
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +15,7 @@
 
 #include "analysis/object_graph.h"
 #include "heap/heap_model.h"
+#include "hprof/test_dump.h"
 #include "hprof/writer.h"
 
 namespace heapscope::analysis::path_test {
@@ -57,34 +56,10 @@ enum : uint64_t {
   kNSize, kNNext, kNVal, kNId,
 };
 
-// Field bytes of one instance, in the dump's order.
-class Fields {
- public:
-  explicit Fields(uint32_t id_size) : id_size_(id_size) {}
-  Fields& Id(uint64_t v) {
-    hprof::HprofWriter::PutId(b_, v, id_size_);
-    return *this;
-  }
-  Fields& U1(uint8_t v) { b_.push_back(v); return *this; }
-  Fields& U4(uint32_t v) { hprof::HprofWriter::PutU4(b_, v); return *this; }
-  Fields& U8(uint64_t v) { hprof::HprofWriter::PutU8(b_, v); return *this; }
-  const std::vector<uint8_t>& bytes() const { return b_; }
-
- private:
-  uint32_t id_size_;
-  std::vector<uint8_t> b_;
-};
-
-inline std::string TempPath() {
-  char path[] = "/tmp/heapscope_paths_test_XXXXXX";
-  int fd = mkstemp(path);
-  if (fd >= 0) close(fd);
-  return path;
-}
-
 // Names and classes every path dump has.
 inline void WriteClasses(hprof::HprofWriter& w) {
   using hprof::BasicType;
+  using hprof::WriteClassDump;
   const std::pair<uint64_t, const char*> names[] = {
       {kNObject, "java/lang/Object"}, {kNString, "java/lang/String"}, {kNThread, "java/lang/Thread"},
       {kNReference, "java/lang/ref/Reference"}, {kNWeakReference, "java/lang/ref/WeakReference"},
@@ -94,36 +69,25 @@ inline void WriteClasses(hprof::HprofWriter& w) {
       {kNEntries, "entries"}, {kNCount, "count"}, {kNA, "a"}, {kNB, "b"}, {kNSize, "size"}, {kNNext, "next"},
       {kNVal, "val"}, {kNId, "id"}};
   for (auto [id, text] : names) w.Utf8(id, text);
-  const std::pair<uint64_t, uint64_t> classes[] = {
-      {kObjectClass, kNObject}, {kStringClass, kNString}, {kThreadClass, kNThread},
-      {kReferenceClass, kNReference}, {kWeakReferenceClass, kNWeakReference}, {kCacheClass, kNCache},
-      {kHolderClass, kNHolder}, {kNodeClass, kNNode}, {kSessionClass, kNSession},
-      {kObjectArrayClass, kNObjectArray}};
-  uint32_t serial = 1;
-  for (auto [cls, name] : classes) w.LoadClass({serial++, cls, 0, name});
+  hprof::LoadClasses(w, {{kObjectClass, kNObject}, {kStringClass, kNString}, {kThreadClass, kNThread},
+                        {kReferenceClass, kNReference}, {kWeakReferenceClass, kNWeakReference},
+                        {kCacheClass, kNCache}, {kHolderClass, kNHolder}, {kNodeClass, kNNode},
+                        {kSessionClass, kNSession}, {kObjectArrayClass, kNObjectArray}});
 
-  auto class_dump = [&](uint64_t id, uint64_t super, std::vector<hprof::FieldDecl> fields,
-                        std::vector<hprof::StaticField> statics = {}) {
-    hprof::ClassDumpRecord r{};
-    r.class_id = id;
-    r.super_id = super;
-    r.statics = statics;
-    r.fields = fields;
-    w.ClassDump(r);
-  };
-  class_dump(kObjectClass, 0, {});
-  class_dump(kStringClass, kObjectClass,
-             {{kNValue, BasicType::kObject}, {kNCoder, BasicType::kByte}, {kNHash, BasicType::kInt}});
-  class_dump(kThreadClass, kObjectClass, {{kNName, BasicType::kObject}});
-  class_dump(kReferenceClass, kObjectClass, {{kNReferent, BasicType::kObject}, {kNQueue, BasicType::kObject}});
-  class_dump(kWeakReferenceClass, kReferenceClass, {});
-  class_dump(kCacheClass, kObjectClass, {},
-             {{kNEntries, BasicType::kObject, kCacheArray}, {kNCount, BasicType::kInt, 7}});
-  class_dump(kHolderClass, kObjectClass,
-             {{kNA, BasicType::kObject}, {kNB, BasicType::kObject}, {kNSize, BasicType::kInt}});
-  class_dump(kNodeClass, kObjectClass, {{kNNext, BasicType::kObject}, {kNVal, BasicType::kLong}});
-  class_dump(kSessionClass, kObjectClass, {{kNId, BasicType::kInt}});
-  class_dump(kObjectArrayClass, kObjectClass, {});
+  WriteClassDump(w, kObjectClass, 0, {});
+  WriteClassDump(w, kStringClass, kObjectClass,
+                 {{kNValue, BasicType::kObject}, {kNCoder, BasicType::kByte}, {kNHash, BasicType::kInt}});
+  WriteClassDump(w, kThreadClass, kObjectClass, {{kNName, BasicType::kObject}});
+  WriteClassDump(w, kReferenceClass, kObjectClass,
+                 {{kNReferent, BasicType::kObject}, {kNQueue, BasicType::kObject}});
+  WriteClassDump(w, kWeakReferenceClass, kReferenceClass, {});
+  WriteClassDump(w, kCacheClass, kObjectClass, {},
+                 {{kNEntries, BasicType::kObject, kCacheArray}, {kNCount, BasicType::kInt, 7}});
+  WriteClassDump(w, kHolderClass, kObjectClass,
+                 {{kNA, BasicType::kObject}, {kNB, BasicType::kObject}, {kNSize, BasicType::kInt}});
+  WriteClassDump(w, kNodeClass, kObjectClass, {{kNNext, BasicType::kObject}, {kNVal, BasicType::kLong}});
+  WriteClassDump(w, kSessionClass, kObjectClass, {{kNId, BasicType::kInt}});
+  WriteClassDump(w, kObjectArrayClass, kObjectClass, {});
   // The JVM's own classes and Cache are sticky: Cache's statics are a root path.
   for (uint64_t c : {kObjectClass, kStringClass, kThreadClass, kReferenceClass, kWeakReferenceClass, kCacheClass}) {
     w.Root({hprof::RootKind::kStickyClass, c, 0, 0, 0});
@@ -134,27 +98,27 @@ inline void WriteClasses(hprof::HprofWriter& w) {
 
 // The graph described by the enum above, with ids of `id_size` bytes.
 inline std::string WritePathDump(uint32_t id_size) {
-  using internal::Fields;
+  using hprof::FieldBytes;
   hprof::WriterOptions opt;
   opt.id_size = id_size;
   hprof::HprofWriter w(opt);
   internal::WriteClasses(w);
   auto holder = [&](uint64_t id, uint64_t a, uint64_t b) {
-    w.Instance(id, 0, kHolderClass, Fields(id_size).Id(a).Id(b).U4(2).bytes());
+    w.Instance(id, 0, kHolderClass, FieldBytes(id_size).Id(a).Id(b).U4(2).bytes());
   };
   auto node = [&](uint64_t id, uint64_t next, uint64_t val) {
-    w.Instance(id, 0, kNodeClass, Fields(id_size).Id(next).U8(val).bytes());
+    w.Instance(id, 0, kNodeClass, FieldBytes(id_size).Id(next).U8(val).bytes());
   };
-  auto session = [&](uint64_t id, uint32_t n) { w.Instance(id, 0, kSessionClass, Fields(id_size).U4(n).bytes()); };
+  auto session = [&](uint64_t id, uint32_t n) { w.Instance(id, 0, kSessionClass, FieldBytes(id_size).U4(n).bytes()); };
   auto weak = [&](uint64_t id, uint64_t referent) {
-    w.Instance(id, 0, kWeakReferenceClass, Fields(id_size).Id(referent).Id(0).bytes());
+    w.Instance(id, 0, kWeakReferenceClass, FieldBytes(id_size).Id(referent).Id(0).bytes());
   };
   auto global = [&](uint64_t id) { w.Root({hprof::RootKind::kJniGlobal, id, 0, 0, 0}); };
 
   const uint8_t main_bytes[] = {'m', 'a', 'i', 'n'};
   w.PrimitiveArray(kMainNameBytes, 0, hprof::BasicType::kByte, main_bytes);
-  w.Instance(kMainName, 0, kStringClass, Fields(id_size).Id(kMainNameBytes).U1(0).U4(0).bytes());
-  w.Instance(kMainThread, 0, kThreadClass, Fields(id_size).Id(kMainName).bytes());
+  w.Instance(kMainName, 0, kStringClass, FieldBytes(id_size).Id(kMainNameBytes).U1(0).U4(0).bytes());
+  w.Instance(kMainThread, 0, kThreadClass, FieldBytes(id_size).Id(kMainName).bytes());
   w.Root({hprof::RootKind::kThreadObject, kMainThread, 1, 0, 0});
 
   const uint64_t entries[] = {0, 0, kCachedSession};
@@ -192,9 +156,7 @@ inline std::string WritePathDump(uint32_t id_size) {
   session(kOrphan, 6);
   w.EndSegment();
   w.HeapDumpEnd();
-  std::string path = internal::TempPath();
-  if (!w.WriteFile(path).ok()) return {};
-  return path;
+  return hprof::WriteTempDump(w, "heapscope_paths_test");
 }
 
 // A JNI-global root on the first of `length` nodes, each the next of the
@@ -204,14 +166,12 @@ inline std::string WriteChainDump(uint32_t length) {
   internal::WriteClasses(w);
   for (uint32_t i = 0; i < length; ++i) {
     uint64_t next = i + 1 < length ? kChainBase + 16 * (uint64_t{i} + 1) : 0;
-    w.Instance(kChainBase + 16 * uint64_t{i}, 0, kNodeClass, internal::Fields(8).Id(next).U8(i).bytes());
+    w.Instance(kChainBase + 16 * uint64_t{i}, 0, kNodeClass, hprof::FieldBytes(8).Id(next).U8(i).bytes());
   }
   w.Root({hprof::RootKind::kJniGlobal, kChainBase, 0, 0, 0});
   w.EndSegment();
   w.HeapDumpEnd();
-  std::string path = internal::TempPath();
-  if (!w.WriteFile(path).ok()) return {};
-  return path;
+  return hprof::WriteTempDump(w, "heapscope_paths_test");
 }
 
 // A dump read back as the path search needs it.

@@ -5,19 +5,20 @@
 #include "heap/heap_model.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "hprof/test_dump.h"
 #include "hprof/writer.h"
 
 namespace heapscope::heap {
 namespace {
 
 using hprof::BasicType;
+using hprof::FieldBytes;
 using hprof::HprofWriter;
+using hprof::WriteClassDump;
 
 // Ids of names and classes in the synthetic dump.
 enum : uint64_t {
@@ -26,23 +27,7 @@ enum : uint64_t {
   kObject = 0x1000, kString = 0x1010, kNode = 0x1020, kThread = 0x1030, kObjArrayClass = 0x1040,
 };
 
-class Fields {
- public:
-  explicit Fields(uint32_t id_size) : id_size_(id_size) {}
-  Fields& Id(uint64_t v) {
-    id_size_ == 8 ? HprofWriter::PutU8(b_, v) : HprofWriter::PutU4(b_, static_cast<uint32_t>(v));
-    return *this;
-  }
-  Fields& U4(uint32_t v) { HprofWriter::PutU4(b_, v); return *this; }
-  Fields& U1(uint8_t v) { b_.push_back(v); return *this; }
-  const std::vector<uint8_t>& bytes() const { return b_; }
-
- private:
-  uint32_t id_size_;
-  std::vector<uint8_t> b_;
-};
-
-std::string WriteDump(uint32_t id_size) {
+void WriteDump(uint32_t id_size, const std::string& path) {
   hprof::WriterOptions opt;
   opt.id_size = id_size;
   HprofWriter w(opt);
@@ -52,70 +37,54 @@ std::string WriteDump(uint32_t id_size) {
       {kNameNext, "next"}, {kNameVal, "val"}, {kNameName, "name"}, {kNameStatus, "threadStatus"},
       {kNameObjArray, "[Ljava/lang/Object;"}, {kNameRun, "run"}, {kNameSig, "()V"}, {kNameSrc, "Node.java"}};
   for (auto [id, text] : names) w.Utf8(id, text);
-  uint32_t serial = 1;
-  for (auto [cls, name] : {std::pair{kObject, kNameObject}, {kString, kNameString}, {kNode, kNameNode},
-                           {kThread, kNameThread}, {kObjArrayClass, kNameObjArray}}) {
-    w.LoadClass({serial++, cls, 0, name});
-  }
+  hprof::LoadClasses(w, {{kObject, kNameObject}, {kString, kNameString}, {kNode, kNameNode},
+                        {kThread, kNameThread}, {kObjArrayClass, kNameObjArray}});
   w.Frame({0x9001, kNameRun, kNameSig, kNameSrc, 3, 42});
   const uint64_t frames[] = {0x9001};
   w.Trace(7, 1, frames);
 
-  auto class_dump = [&](uint64_t id, uint64_t super, std::vector<hprof::FieldDecl> fields,
-                        std::vector<hprof::StaticField> statics = {}) {
-    hprof::ClassDumpRecord r{};
-    r.class_id = id;
-    r.super_id = super;
-    r.statics = statics;
-    r.fields = fields;
-    w.ClassDump(r);
-  };
-  class_dump(kObject, 0, {});
-  class_dump(kString, kObject, {{kNameValue, BasicType::kObject}, {kNameCoder, BasicType::kByte},
-                                {kNameHash, BasicType::kInt}});
+  WriteClassDump(w, kObject, 0, {});
+  WriteClassDump(w, kString, kObject, {{kNameValue, BasicType::kObject}, {kNameCoder, BasicType::kByte},
+                                      {kNameHash, BasicType::kInt}});
   // A static reference from Node's class to the head of the chain.
-  class_dump(kNode, kObject, {{kNameNext, BasicType::kObject}, {kNameVal, BasicType::kInt}},
-             {{kNameNext, BasicType::kObject, 0x2000}});
-  class_dump(kThread, kObject, {{kNameName, BasicType::kObject}, {kNameStatus, BasicType::kInt}});
-  class_dump(kObjArrayClass, kObject, {});
+  WriteClassDump(w, kNode, kObject, {{kNameNext, BasicType::kObject}, {kNameVal, BasicType::kInt}},
+                 {{kNameNext, BasicType::kObject, 0x2000}});
+  WriteClassDump(w, kThread, kObject, {{kNameName, BasicType::kObject}, {kNameStatus, BasicType::kInt}});
+  WriteClassDump(w, kObjArrayClass, kObject, {});
 
   // A chain of three nodes; the last points at an id that is no object.
-  w.Instance(0x2000, 0, kNode, Fields(id_size).Id(0x2010).U4(1).bytes());
-  w.Instance(0x2010, 0, kNode, Fields(id_size).Id(0x2020).U4(2).bytes());
-  w.Instance(0x2020, 0, kNode, Fields(id_size).Id(0xdead0).U4(3).bytes());
+  w.Instance(0x2000, 0, kNode, FieldBytes(id_size).Id(0x2010).U4(1).bytes());
+  w.Instance(0x2010, 0, kNode, FieldBytes(id_size).Id(0x2020).U4(2).bytes());
+  w.Instance(0x2020, 0, kNode, FieldBytes(id_size).Id(0xdead0).U4(3).bytes());
   // Strings: Latin-1, UTF-16 (coder 1), and a JDK 8 style char[] value.
   const uint8_t latin1[] = {'m', 'a', 'i', 'n'};
   w.PrimitiveArray(0x3000, 0, BasicType::kByte, latin1);
-  w.Instance(0x3010, 0, kString, Fields(id_size).Id(0x3000).U1(0).U4(0).bytes());
+  w.Instance(0x3010, 0, kString, FieldBytes(id_size).Id(0x3000).U1(0).U4(0).bytes());
   const uint8_t utf16[] = {0x00, 'z', 0x00, 0xE9, 0x20, 0xAC};  // "zé€"
   w.PrimitiveArray(0x3020, 0, BasicType::kByte, utf16);
-  w.Instance(0x3030, 0, kString, Fields(id_size).Id(0x3020).U1(1).U4(0).bytes());
+  w.Instance(0x3030, 0, kString, FieldBytes(id_size).Id(0x3020).U1(1).U4(0).bytes());
   const uint8_t chars[] = {0x00, 'o', 0x00, 'k'};
   w.PrimitiveArray(0x3040, 0, BasicType::kChar, chars);
-  w.Instance(0x3050, 0, kString, Fields(id_size).Id(0x3040).U1(0).U4(0).bytes());
+  w.Instance(0x3050, 0, kString, FieldBytes(id_size).Id(0x3040).U1(0).U4(0).bytes());
   // An Object[] holding a node and a null.
   const uint64_t elements[] = {0, 0x2010};
   w.ObjectArray(0x4000, 0, kObjArrayClass, elements);
   // The main thread: name "main", WAITING (alive + waiting indefinitely).
-  w.Instance(0x5000, 0, kThread, Fields(id_size).Id(0x3010).U4(0x0001 | 0x0010 | 0x0080).bytes());
+  w.Instance(0x5000, 0, kThread, FieldBytes(id_size).Id(0x3010).U4(0x0001 | 0x0010 | 0x0080).bytes());
   w.Root({hprof::RootKind::kThreadObject, 0x5000, 1, 7, 0});
   w.Root({hprof::RootKind::kJavaFrame, 0x4000, 1, 0, 0});
   w.Root({hprof::RootKind::kStickyClass, kNode, 0, 0, 0});
   w.EndSegment();
   w.HeapDumpEnd();
 
-  char path[] = "/tmp/heapscope_model_test_XXXXXX";
-  int fd = mkstemp(path);
-  close(fd);
   EXPECT_TRUE(w.WriteFile(path).ok());
-  return path;
 }
 
 class HeapModelTest : public ::testing::TestWithParam<uint32_t> {
  protected:
-  void SetUp() override { path_ = WriteDump(GetParam()); }
-  void TearDown() override { std::remove(path_.c_str()); }
-  std::string path_;
+  void SetUp() override { WriteDump(GetParam(), path_); }
+  hprof::TempDumpFile file_{"heapscope_model_test"};
+  const std::string path_ = file_.path();
 };
 
 TEST_P(HeapModelTest, ObjectsReferencesAndSlots) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "hprof/test_dump.h"
 #include "hprof/writer.h"
 
 namespace heapscope::index::testing {
@@ -17,7 +18,9 @@ namespace heapscope::index::testing {
 namespace {
 
 using hprof::BasicType;
+using hprof::FieldBytes;
 using hprof::HprofWriter;
+using hprof::WriteClassDump;
 
 enum : uint64_t {
   kNameObject = 1, kNameString, kNameNode, kNameThread, kNameValue, kNameCoder, kNameHash, kNameNext,
@@ -25,28 +28,6 @@ enum : uint64_t {
   kNameWeakReference, kNameReferent, kNameQueue, kNameClass, kNameCache, kNameCacheField,
   kObject = 0x1000, kString = 0x1010, kNode = 0x1020, kThread = 0x1030, kObjArrayClass = 0x1040,
   kReference = 0x1050, kWeakReference = 0x1060, kClass = 0x1070, kCache = 0x1080,
-};
-
-class Fields {
- public:
-  explicit Fields(uint32_t id_size) : id_size_(id_size) {}
-  Fields& Id(uint64_t v) {
-    HprofWriter::PutId(b_, v, id_size_);
-    return *this;
-  }
-  Fields& U4(uint32_t v) {
-    HprofWriter::PutU4(b_, v);
-    return *this;
-  }
-  Fields& U1(uint8_t v) {
-    b_.push_back(v);
-    return *this;
-  }
-  const std::vector<uint8_t>& bytes() const { return b_; }
-
- private:
-  uint32_t id_size_;
-  std::vector<uint8_t> b_;
 };
 
 void WriteBytes(const std::string& path, std::span<const uint8_t> bytes) {
@@ -77,56 +58,44 @@ void WriteTestDump(const std::string& path, const TestDump& dump) {
       {kNameReferent, "referent"}, {kNameQueue, "queue"}, {kNameClass, "java/lang/Class"},
       {kNameCache, "com/acme/Cache"}, {kNameCacheField, "cache"}};
   for (auto [name_id, text] : names) w.Utf8(name_id, text);
-  uint32_t serial = 1;
-  for (auto [cls, name] : {std::pair{kObject, kNameObject}, {kString, kNameString}, {kNode, kNameNode},
-                           {kThread, kNameThread}, {kObjArrayClass, kNameObjArray}, {kReference, kNameReference},
-                           {kWeakReference, kNameWeakReference}, {kClass, kNameClass}, {kCache, kNameCache}}) {
-    w.LoadClass({serial++, cls, 0, name});
-  }
+  hprof::LoadClasses(w, {{kObject, kNameObject}, {kString, kNameString}, {kNode, kNameNode},
+                        {kThread, kNameThread}, {kObjArrayClass, kNameObjArray}, {kReference, kNameReference},
+                        {kWeakReference, kNameWeakReference}, {kClass, kNameClass}, {kCache, kNameCache}});
   w.Frame({0x9001, kNameRun, kNameSig, kNameSrc, 3, 42});
   const uint64_t frames[] = {0x9001};
   w.Trace(7, 1, frames);
 
-  auto class_dump = [&](uint64_t cls, uint64_t super, std::vector<hprof::FieldDecl> fields,
-                        std::vector<hprof::StaticField> statics = {}) {
-    hprof::ClassDumpRecord r{};
-    r.class_id = cls;
-    r.super_id = super;
-    r.statics = statics;
-    r.fields = fields;
-    w.ClassDump(r);
-  };
-  class_dump(kObject, 0, {});
-  class_dump(kClass, kObject, {});
-  class_dump(kString, kObject,
-             {{kNameValue, BasicType::kObject}, {kNameCoder, BasicType::kByte}, {kNameHash, BasicType::kInt}});
-  class_dump(kNode, kObject, {{kNameNext, BasicType::kObject}, {kNameVal, BasicType::kInt}},
-             {{kNameNext, BasicType::kObject, kChainHead}});
-  class_dump(kThread, kObject, {{kNameName, BasicType::kObject}, {kNameStatus, BasicType::kInt}});
-  class_dump(kObjArrayClass, kObject, {});
-  class_dump(kReference, kObject, {{kNameReferent, BasicType::kObject}, {kNameQueue, BasicType::kObject}});
-  class_dump(kWeakReference, kReference, {});
-  class_dump(kCache, kObject, {}, {{kNameCacheField, BasicType::kObject, kWeakRef}});
+  WriteClassDump(w, kObject, 0, {});
+  WriteClassDump(w, kClass, kObject, {});
+  WriteClassDump(w, kString, kObject,
+                 {{kNameValue, BasicType::kObject}, {kNameCoder, BasicType::kByte}, {kNameHash, BasicType::kInt}});
+  WriteClassDump(w, kNode, kObject, {{kNameNext, BasicType::kObject}, {kNameVal, BasicType::kInt}},
+                 {{kNameNext, BasicType::kObject, kChainHead}});
+  WriteClassDump(w, kThread, kObject, {{kNameName, BasicType::kObject}, {kNameStatus, BasicType::kInt}});
+  WriteClassDump(w, kObjArrayClass, kObject, {});
+  WriteClassDump(w, kReference, kObject, {{kNameReferent, BasicType::kObject}, {kNameQueue, BasicType::kObject}});
+  WriteClassDump(w, kWeakReference, kReference, {});
+  WriteClassDump(w, kCache, kObject, {}, {{kNameCacheField, BasicType::kObject, kWeakRef}});
 
   // A chain of nodes; the last points at an id that is no object.
   constexpr int kChain = 40;
   for (int i = 0; i < kChain; ++i) {
     uint64_t next = i + 1 < kChain ? kChainHead + 0x10 * (i + 1) : 0xdead0;
-    w.Instance(kChainHead + 0x10 * i, 0, kNode, Fields(id).Id(next).U4(i).bytes());
+    w.Instance(kChainHead + 0x10 * i, 0, kNode, FieldBytes(id).Id(next).U4(i).bytes());
   }
   const uint8_t latin1[] = {'m', 'a', 'i', 'n'};
   w.PrimitiveArray(0x3000, 0, BasicType::kByte, latin1);
-  w.Instance(kThreadName, 0, kString, Fields(id).Id(0x3000).U1(0).U4(0).bytes());
+  w.Instance(kThreadName, 0, kString, FieldBytes(id).Id(0x3000).U1(0).U4(0).bytes());
   const uint8_t utf16[] = {0x00, 'z', 0x00, 0xE9, 0x20, 0xAC};
   w.PrimitiveArray(0x3020, 0, BasicType::kByte, utf16);
-  w.Instance(0x3030, 0, kString, Fields(id).Id(0x3020).U1(1).U4(0).bytes());
+  w.Instance(0x3030, 0, kString, FieldBytes(id).Id(0x3020).U1(1).U4(0).bytes());
   const uint64_t elements[] = {0, kChainHead + 0x10, 0x3030};
   w.ObjectArray(0x4000, 0, kObjArrayClass, elements);
-  w.Instance(0x5000, 0, kThread, Fields(id).Id(kThreadName).U4(0x0001 | 0x0010 | 0x0080).bytes());
+  w.Instance(0x5000, 0, kThread, FieldBytes(id).Id(kThreadName).U4(0x0001 | 0x0010 | 0x0080).bytes());
   // WeakReference: its own fields (none), then Reference's: referent, queue.
-  w.Instance(kWeakRef, 0, kWeakReference, Fields(id).Id(kWeaklyHeld).Id(0).bytes());
-  w.Instance(kWeaklyHeld, 0, kNode, Fields(id).Id(0).U4(99).bytes());
-  w.Instance(kUnreachable, 0, kNode, Fields(id).Id(kChainHead).U4(7).bytes());
+  w.Instance(kWeakRef, 0, kWeakReference, FieldBytes(id).Id(kWeaklyHeld).Id(0).bytes());
+  w.Instance(kWeaklyHeld, 0, kNode, FieldBytes(id).Id(0).U4(99).bytes());
+  w.Instance(kUnreachable, 0, kNode, FieldBytes(id).Id(kChainHead).U4(7).bytes());
   w.Root({hprof::RootKind::kThreadObject, 0x5000, 1, 7, 0});
   w.Root({hprof::RootKind::kJavaFrame, 0x4000, 1, 0, 0});
   w.Root({hprof::RootKind::kStickyClass, kNode, 0, 0, 0});
