@@ -47,3 +47,7 @@ echo "== $heapscope summary $dump"
 echo
 echo "== $heapscope histogram $dump --top 15"
 "$heapscope" histogram "$dump" --top 15
+
+echo
+echo "== $heapscope dominators $dump --top 10"
+"$heapscope" dominators "$dump" --top 10
