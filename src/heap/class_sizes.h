@@ -24,7 +24,6 @@ struct SpacingEvidence {
   uint64_t count = 0;
   uint64_t min_gap = UINT64_MAX;  // smallest distance to the next object; MAX = none seen
   uint64_t at_min = 0;            // instances spaced exactly min_gap
-  uint64_t grown = 0;             // instances spaced min_gap + one word (see kHashGrowth)
 };
 
 // With compact object headers (JDK 24+), an object whose identity hash was

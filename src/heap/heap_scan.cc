@@ -36,21 +36,15 @@ struct InstanceAcc {
   uint64_t gap_addr = 0;          // the instance that had it, and its follower
   uint64_t gap_next = 0;
   uint64_t at_min = 0;   // instances spaced exactly min_gap
-  uint64_t grown = 0;    // instances spaced min_gap + 8 (see kHashGrowth)
-  // Folds in `count_at` instances with spacing `gap` (and `grown_at` with
-  // spacing gap + 8), keeping the counts relative to the smallest spacing.
-  void AddGap(uint64_t gap, uint64_t count_at, uint64_t grown_at, uint64_t addr, uint64_t next) {
+  // Folds in `count_at` instances spaced `gap` apart from their followers.
+  void AddGap(uint64_t gap, uint64_t count_at, uint64_t addr, uint64_t next) {
     if (gap < min_gap) {
-      grown = (gap + 8 == min_gap ? at_min : 0) + grown_at;
       at_min = count_at;
       min_gap = gap;
       gap_addr = addr;
       gap_next = next;
     } else if (gap == min_gap) {
       at_min += count_at;
-      grown += grown_at;
-    } else if (gap == min_gap + 8) {
-      grown += count_at;
     }
   }
 };
@@ -153,7 +147,7 @@ class ScanVisitor : public hprof::HeapVisitorBase {
     if (prev_kind_ != kNone && id > prev_addr_) {
       uint64_t gap = id - prev_addr_;
       if (prev_kind_ == kInstance) {
-        instances[prev_index_].AddGap(gap, 1, 0, prev_addr_, id);
+        instances[prev_index_].AddGap(gap, 1, prev_addr_, id);
       } else if (array_samples.size() < kMaxArraySamples) {
         array_samples.push_back({prev_elem_, prev_length_, gap});
       }
@@ -200,7 +194,7 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
     for (const InstanceAcc& a : v.instances) {
       InstanceAcc& m = instances.try_emplace(a.class_id, InstanceAcc{a.class_id}).first->second;
       m.count += a.count;
-      if (a.min_gap != UINT64_MAX) m.AddGap(a.min_gap, a.at_min, a.grown, a.gap_addr, a.gap_next);
+      if (a.min_gap != UINT64_MAX) m.AddGap(a.min_gap, a.at_min, a.gap_addr, a.gap_next);
     }
     for (const auto& [id, acc] : v.object_arrays) object_arrays[id].Merge(acc);
     for (size_t t = 0; t < 12; ++t) primitive_arrays[t].Merge(v.primitive_arrays[t]);
@@ -228,7 +222,6 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
     if (m != mirrors.end() && *m < acc.gap_next) {
       acc.min_gap = *m - acc.gap_addr;
       acc.at_min = 1;
-      acc.grown = 0;
     }
   }
 
@@ -254,7 +247,7 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
 
   // Pass 6: instance sizes, then counts.
   absl::flat_hash_map<uint64_t, SpacingEvidence> evidence;
-  for (const auto& [id, acc] : instances) evidence[id] = {acc.count, acc.min_gap, acc.at_min, acc.grown};
+  for (const auto& [id, acc] : instances) evidence[id] = {acc.count, acc.min_gap, acc.at_min};
   SizingCounts sizing = SizeInstanceClasses(t, top.names, layout, evidence);
   scan.sizes_from_spacing = sizing.from_spacing;
   scan.sizes_from_model = sizing.from_model;
@@ -269,7 +262,7 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
     scan.per_class[c].shallow_bytes += acc.count * t.instance_size[c];
     // Among many instances, one spaced a word wider is more often next to
     // an 8-byte filler the dump left out than grown by its hash (seen on
-    // JDK 25 with compact headers), so `grown` is not added here; a lone
+    // JDK 25 with compact headers), so no growth is added here; a lone
     // instance's wider spacing is judged in SizeInstanceClasses.
     scan.instances += acc.count;
   }
