@@ -212,17 +212,32 @@ std::vector<uint64_t> RetainedByClass(const DominatorTree& tree, std::span<const
 }
 
 std::vector<heap::ObjectIdx> TopRetainers(const DominatorTree& tree, size_t n) {
-  std::vector<NodeId> nodes;
-  for (NodeId k = 1; k < tree.idom.size(); ++k) {
-    if (tree.idom[k] != kNoNode) nodes.push_back(k);
-  }
   auto larger = [&](NodeId a, NodeId b) {
     return tree.retained[a] != tree.retained[b] ? tree.retained[a] > tree.retained[b] : a < b;
   };
-  n = std::min(n, nodes.size());
-  std::partial_sort(nodes.begin(), nodes.begin() + static_cast<int64_t>(n), nodes.end(), larger);
+  // One pass with a bounded min-heap (the smallest kept retainer on top):
+  // no array of every node to sort, so a query on a reopened index of tens
+  // of millions of objects stays in tens of milliseconds.
+  std::vector<NodeId> heap_nodes;
+  if (n == 0) return {};
+  heap_nodes.reserve(n);
+  const uint64_t count = tree.idom.size();
+  for (uint64_t k = 1; k < count; ++k) {
+    if (tree.idom[k] == kNoNode) continue;
+    NodeId node = static_cast<NodeId>(k);
+    if (heap_nodes.size() < n) {
+      heap_nodes.push_back(node);
+      std::push_heap(heap_nodes.begin(), heap_nodes.end(), larger);
+    } else if (larger(node, heap_nodes.front())) {
+      std::pop_heap(heap_nodes.begin(), heap_nodes.end(), larger);
+      heap_nodes.back() = node;
+      std::push_heap(heap_nodes.begin(), heap_nodes.end(), larger);
+    }
+  }
+  std::sort(heap_nodes.begin(), heap_nodes.end(), larger);
   std::vector<heap::ObjectIdx> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(ObjectOf(nodes[i]));
+  out.reserve(heap_nodes.size());
+  for (NodeId node : heap_nodes) out.push_back(ObjectOf(node));
   return out;
 }
 
