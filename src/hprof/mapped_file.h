@@ -27,6 +27,8 @@ class MappedFile {
 
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
   uint64_t size() const { return size_; }
+  // Modification time when the file was opened, in ns since the epoch.
+  int64_t mtime_ns() const { return mtime_ns_; }
   // Drops the pages wholly inside [offset, offset + length) from this
   // process; the page cache keeps them, so a later touch is a minor fault.
   void Release(uint64_t offset, uint64_t length) const;
@@ -34,6 +36,7 @@ class MappedFile {
  private:
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
+  int64_t mtime_ns_ = 0;
 };
 
 }  // namespace heapscope::hprof

@@ -666,6 +666,18 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def work_dir(keep, prefix):
+    """The folder dumps go to: --keep DIR (kept), else a temporary one.
+
+    Returns (path, cleanup) where cleanup is None for a kept folder."""
+    if keep:
+        root = Path(keep).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        return root, None
+    cleanup = tempfile.TemporaryDirectory(prefix=prefix)
+    return Path(cleanup.name), cleanup
+
+
 def main(argv):
     args = parse_args(argv)
     if args.self_test:
@@ -714,13 +726,7 @@ def main(argv):
                                          for c in configs))
     sys.stdout.flush()
 
-    if args.keep:
-        root = Path(args.keep).resolve()
-        root.mkdir(parents=True, exist_ok=True)
-        cleanup = None
-    else:
-        cleanup = tempfile.TemporaryDirectory(prefix="heapscope-realjvm-")
-        root = Path(cleanup.name)
+    root, cleanup = work_dir(args.keep, "heapscope-realjvm-")
 
     results = []
     try:

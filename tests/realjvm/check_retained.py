@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -332,13 +331,7 @@ def main(argv):
     print("configurations: " + ", ".join(f"{c.label} [{' '.join(c.flags) or 'default'}]" for c in configs))
     sys.stdout.flush()
 
-    if args.keep:
-        root = Path(args.keep).resolve()
-        root.mkdir(parents=True, exist_ok=True)
-        cleanup = None
-    else:
-        cleanup = tempfile.TemporaryDirectory(prefix="heapscope-retained-")
-        root = Path(cleanup.name)
+    root, cleanup = ch.work_dir(args.keep, "heapscope-retained-")
     outcomes = []
     try:
         compiled = {}
