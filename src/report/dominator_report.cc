@@ -3,25 +3,16 @@
 #include <fmt/format.h>
 
 #include "report/histogram_report.h"
+#include "report/object_labels.h"
 
 namespace heapscope::report {
-
-std::string ObjectClassName(const heap::HeapModel& m, heap::ObjectIdx o) {
-  const heap::ClassTable& t = m.scan.classes;
-  if (static_cast<heap::ObjectKind>(m.object_kind[o]) == heap::ObjectKind::kClass) {
-    heap::ClassIdx c = t.Find(m.object_id[o]);
-    return c == heap::kNoClass ? "class <unknown>" : "class " + t.name[c];
-  }
-  heap::ClassIdx c = m.object_class[o];
-  return c == heap::kNoClass ? "<unknown class>" : t.name[c];
-}
 
 nlohmann::ordered_json DominatorsJson(const heap::HeapModel& m, const analysis::DominatorTree& tree,
                                       const std::vector<heap::ObjectIdx>& objects) {
   nlohmann::ordered_json j;
   j["objects"] = nlohmann::ordered_json::array();
   for (heap::ObjectIdx o : objects) {
-    j["objects"].push_back({{"id", fmt::format("0x{:x}", m.object_id[o])},
+    j["objects"].push_back({{"id", HexId(m, o)},
                             {"class", ObjectClassName(m, o)},
                             {"shallow_bytes", m.shallow_size[o]},
                             {"retained_bytes", tree.retained[analysis::NodeOf(o)]}});
@@ -40,7 +31,7 @@ std::string DominatorsText(const heap::HeapModel& m, const analysis::DominatorTr
                                 "%", "class");
   for (heap::ObjectIdx o : objects) {
     uint64_t r = tree.retained[analysis::NodeOf(o)];
-    out += fmt::format("{:>20}  {:>14}  {:>16}  {:>6.2f}  {}\n", fmt::format("0x{:x}", m.object_id[o]),
+    out += fmt::format("{:>20}  {:>14}  {:>16}  {:>6.2f}  {}\n", HexId(m, o),
                        m.shallow_size[o], r, total ? 100.0 * static_cast<double>(r) / static_cast<double>(total) : 0.0,
                        ObjectClassName(m, o));
   }

@@ -20,9 +20,6 @@ nlohmann::ordered_json DominatorsJson(const heap::HeapModel& model, const analys
 std::string DominatorsText(const heap::HeapModel& model, const analysis::DominatorTree& tree,
                            const std::vector<heap::ObjectIdx>& objects);
 
-// "java.util.HashMap" or "class com.acme.Cache" for a class object.
-std::string ObjectClassName(const heap::HeapModel& model, heap::ObjectIdx o);
-
 }  // namespace heapscope::report
 
 #endif  // HEAPSCOPE_REPORT_DOMINATOR_REPORT_H_

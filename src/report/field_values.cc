@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "report/dominator_report.h"
 #include "report/object_labels.h"
 
 namespace heapscope::report {

@@ -15,6 +15,16 @@ heap::ClassIdx MirroredClass(const heap::HeapModel& model, heap::ObjectIdx o) {
   return model.scan.classes.Find(model.object_id[o]);
 }
 
+std::string ObjectClassName(const heap::HeapModel& model, heap::ObjectIdx o) {
+  const heap::ClassTable& t = model.scan.classes;
+  if (static_cast<heap::ObjectKind>(model.object_kind[o]) == heap::ObjectKind::kClass) {
+    heap::ClassIdx c = MirroredClass(model, o);
+    return c == heap::kNoClass ? "class <unknown>" : "class " + t.name[c];
+  }
+  heap::ClassIdx c = model.object_class[o];
+  return c == heap::kNoClass ? "<unknown class>" : t.name[c];
+}
+
 std::vector<std::string> RootLabels(const heap::HeapModel& model, std::span<const heap::RootEntry> roots) {
   std::vector<std::string> labels;
   for (const heap::RootEntry& r : roots) {

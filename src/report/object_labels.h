@@ -1,8 +1,7 @@
 // report/object_labels.h - how reports name an object's id and its GC roots,
 // so paths, object details and referrer lists all spell them alike.
 //
-// Class names of objects come from ObjectClassName (report/dominator_report.h):
-// a class mirror is named after the class it stands for ("class com.acme.Cache").
+// A class mirror is named after the class it stands for ("class com.acme.Cache").
 // Root labels name the thread of thread-bound roots, which a bare kind does not.
 #ifndef HEAPSCOPE_REPORT_OBJECT_LABELS_H_
 #define HEAPSCOPE_REPORT_OBJECT_LABELS_H_
@@ -20,6 +19,9 @@ std::string HexId(const heap::HeapModel& model, heap::ObjectIdx o);
 
 // The class a mirror stands for; kNoClass for any other object.
 heap::ClassIdx MirroredClass(const heap::HeapModel& model, heap::ObjectIdx o);
+
+// "java.util.HashMap", or "class com.acme.Cache" for a class object.
+std::string ObjectClassName(const heap::HeapModel& model, heap::ObjectIdx o);
 
 // One label per distinct root entry, in the given order:
 // "java-frame (thread main)", "sticky-class".

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "report/dominator_report.h"
 #include "report/object_labels.h"
 
 namespace heapscope::report {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "report/object_labels.h"
+
 namespace heapscope::report {
 
 namespace {
@@ -27,7 +29,7 @@ nlohmann::ordered_json ThreadsJson(const heap::HeapModel& m) {
     tj["state"] = t.state;
     tj["daemon"] = t.daemon;
     tj["serial"] = t.serial;
-    tj["id"] = t.object == heap::kNoObject ? std::string() : fmt::format("0x{:x}", m.object_id[t.object]);
+    tj["id"] = t.object == heap::kNoObject ? std::string() : HexId(m, t.object);
     tj["frames"] = nlohmann::ordered_json::array();
     for (const heap::StackFrame& f : t.frames) {
       tj["frames"].push_back({{"method", f.method}, {"signature", f.signature},
@@ -35,7 +37,7 @@ nlohmann::ordered_json ThreadsJson(const heap::HeapModel& m) {
     }
     tj["locals"] = nlohmann::ordered_json::array();
     for (auto [frame, o] : t.locals) {
-      tj["locals"].push_back({{"frame", frame}, {"id", fmt::format("0x{:x}", m.object_id[o])},
+      tj["locals"].push_back({{"frame", frame}, {"id", HexId(m, o)},
                               {"class", ClassOf(m, o)}});
     }
     j["threads"].push_back(std::move(tj));
@@ -52,7 +54,7 @@ std::string ThreadsText(const heap::HeapModel& m) {
       const heap::StackFrame& f = t.frames[depth];
       out += fmt::format("    at {}({})\n", f.method, FrameLocation(f));
       for (auto [frame, o] : t.locals) {
-        if (frame == depth) out += fmt::format("        holds {} @ 0x{:x}\n", ClassOf(m, o), m.object_id[o]);
+        if (frame == depth) out += fmt::format("        holds {} @ {}\n", ClassOf(m, o), HexId(m, o));
       }
     }
     out += "\n";
