@@ -61,34 +61,10 @@ DepthFirstOrder NumberDepthFirst(const ObjectGraph& g, bool keep_unreachable) {
 
 }  // namespace
 
-DominatorTree ComputeDominators(const ObjectGraph& g, std::span<const uint64_t> shallow,
+DominatorTree ComputeDominators(const ObjectGraph& g, const ReverseGraph& reverse, std::span<const uint64_t> shallow,
                                 const DominatorOptions& options) {
   DepthFirstOrder dfs = NumberDepthFirst(g, options.keep_unreachable);
   const NodeId m = static_cast<NodeId>(dfs.vertex.size());
-
-  // Predecessors of each numbered node, by number. Kept unreachable objects
-  // (numbered from dfs.reached on) contribute no edges: the super-root is
-  // their only predecessor, and it is their DFS parent already.
-  std::vector<uint64_t> pred_begin(static_cast<size_t>(m) + 1, 0);
-  for (NodeId k = 0; k < dfs.reached; ++k) {
-    NodeId v = dfs.vertex[k];
-    for (uint64_t e = g.out_begin[v]; e < g.out_begin[v + 1]; ++e) {
-      NodeId t = dfs.number[g.out_target[e]];
-      if (t != kNoNode) ++pred_begin[t + 1];
-    }
-  }
-  for (NodeId k = 0; k < m; ++k) pred_begin[k + 1] += pred_begin[k];
-  std::vector<NodeId> preds(pred_begin[m]);
-  {
-    std::vector<uint64_t> fill(pred_begin.begin(), pred_begin.end() - 1);
-    for (NodeId k = 0; k < dfs.reached; ++k) {
-      NodeId v = dfs.vertex[k];
-      for (uint64_t e = g.out_begin[v]; e < g.out_begin[v + 1]; ++e) {
-        NodeId t = dfs.number[g.out_target[e]];
-        if (t != kNoNode) preds[fill[t]++] = k;
-      }
-    }
-  }
 
   // Semi-dominators, in reverse preorder. Nodes numbered above the one being
   // processed are linked into the forest through `ancestor` (their DFS
@@ -118,14 +94,20 @@ DominatorTree ComputeDominators(const ObjectGraph& g, std::span<const uint64_t> 
   };
   for (NodeId w = m; w-- > 1;) {
     NodeId s = dfs.parent[w];
-    for (uint64_t p = pred_begin[w]; p < pred_begin[w + 1]; ++p) {
-      NodeId v = preds[p];
+    // Predecessors come from the reverse graph, renumbered on the fly: a
+    // copy in DFS numbers would cost 4 bytes an edge at the peak. Sources
+    // never reached, and kept unreachable objects (numbered from
+    // dfs.reached on), add nothing: the super-root is the only predecessor
+    // of the latter, and their DFS parent already.
+    const NodeId node = dfs.vertex[w];
+    for (uint64_t p = reverse.in_begin[node]; p < reverse.in_begin[node + 1]; ++p) {
+      NodeId v = dfs.number[reverse.in_source[p]];
+      if (v >= dfs.reached) continue;  // kNoNode included
       NodeId u = v <= w ? v : eval(v, w + 1);
       s = std::min(s, semi[u]);
     }
     semi[w] = s;
   }
-  std::vector<NodeId>().swap(preds);
   std::vector<NodeId>().swap(label);
   std::vector<NodeId>().swap(ancestor);
 
@@ -166,7 +148,7 @@ DominatorTree ComputeDominators(const ObjectGraph& g, std::span<const uint64_t> 
   }
   for (uint64_t n = 1; n <= g.node_count; ++n) tree.child_begin[n] += tree.child_begin[n - 1];
   tree.child.resize(tree.child_begin[g.node_count]);
-  std::vector<uint64_t> fill(tree.child_begin.span().begin(), tree.child_begin.span().end() - 1);
+  std::vector<uint32_t> fill(tree.child_begin.span().begin(), tree.child_begin.span().end() - 1);
   for (NodeId n = 1; n < g.node_count; ++n) {
     if (tree.idom[n] != kNoNode) tree.child[fill[tree.idom[n]]++] = n;
   }

@@ -40,7 +40,8 @@ struct DominatorTree {
   heap::Column<uint64_t> retained;
   // Children in the dominator tree, sorted by retained size (largest first,
   // ties by node id): children of n are [child_begin[n], child_begin[n + 1]).
-  heap::Column<uint64_t> child_begin;
+  // Every node is the child of at most one, so 32 bits count them all.
+  heap::Column<uint32_t> child_begin;
   heap::Column<NodeId> child;
 
   uint64_t reachable_objects = 0;
@@ -53,10 +54,11 @@ struct DominatorTree {
   bool Reachable(NodeId n) const { return n == kSuperRoot || idom[n] != kNoNode; }
 };
 
-// `shallow` holds the shallow size of every object (indexed by ObjectIdx,
-// graph.node_count - 1 entries): HeapModel::shallow_size.
-DominatorTree ComputeDominators(const ObjectGraph& graph, std::span<const uint64_t> shallow,
-                                const DominatorOptions& options);
+// `reverse` is BuildReverseGraph(graph). `shallow` holds the shallow size
+// of every object (indexed by ObjectIdx, graph.node_count - 1 entries):
+// HeapModel::shallow_size.
+DominatorTree ComputeDominators(const ObjectGraph& graph, const ReverseGraph& reverse,
+                                std::span<const uint64_t> shallow, const DominatorOptions& options);
 
 // Retained size per class counting only objects not dominated by another
 // object of the same class (so a linked list's nodes are counted once).

@@ -62,7 +62,7 @@ TEST(DominatorTreeChain, MillionNodesInOrder) {
   for (uint32_t i = 0; i < kChainLength; ++i) order[i] = i + 1;
   const std::vector<uint64_t> shallow = Sizes(kChainLength);
   ObjectGraph g = ChainGraph(order, {});
-  DominatorTree tree = ComputeDominators(g, shallow, DominatorOptions{});
+  DominatorTree tree = ComputeDominators(g, BuildReverseGraph(g), shallow, DominatorOptions{});
   ExpectChain(tree, order, shallow);
   // One class: the head is the only node with no node of its class above it.
   std::vector<heap::ClassIdx> one_class(kChainLength, 0);
@@ -78,7 +78,7 @@ TEST(DominatorTreeChain, MillionNodesBackwardsWithCycle) {
   const std::vector<uint64_t> shallow = Sizes(kChainLength);
   ObjectGraph g = ChainGraph(order, {{order.back(), order.front()}});
   for (bool keep_unreachable : {false, true}) {
-    DominatorTree tree = ComputeDominators(g, shallow, DominatorOptions{keep_unreachable});
+    DominatorTree tree = ComputeDominators(g, BuildReverseGraph(g), shallow, DominatorOptions{keep_unreachable});
     ExpectChain(tree, order, shallow);
   }
 }
@@ -143,7 +143,8 @@ TEST_F(DominatorTreeChainDump, HeadRetainsTheWholeChain) {
   ASSERT_EQ(m.object_count(), kChainLength + 2u);  // two class mirrors
   auto graph = BuildObjectGraph(m, GraphOptions{});
   ASSERT_TRUE(graph.ok()) << graph.error().ToString();
-  const DominatorTree tree = ComputeDominators(graph.value(), m.shallow_size.span(), DominatorOptions{});
+  const DominatorTree tree =
+      ComputeDominators(graph.value(), BuildReverseGraph(graph.value()), m.shallow_size.span(), DominatorOptions{});
 
   const heap::ClassIdx link = m.scan.classes.FindByName("com.acme.Link");
   ASSERT_NE(link, heap::kNoClass);

@@ -128,7 +128,6 @@ ObjectGraph MakeGraph(const RandomHeap& h) {
   g.out_begin.push_back(0);
   for (NodeId n = 0; n < g.node_count; ++n) {
     for (auto [target, kind] : out[n]) {
-      g.out_slot.push_back(static_cast<uint32_t>(g.out_target.size()));
       g.out_target.push_back(target);
       g.out_kind.push_back(static_cast<uint8_t>(kind));
     }
@@ -285,7 +284,7 @@ std::string Describe(const RandomHeap& h) {
 // Every column of the tree against the reference.
 void CheckTree(const RandomHeap& h, bool keep_unreachable) {
   const ObjectGraph g = MakeGraph(h);
-  const DominatorTree tree = ComputeDominators(g, h.shallow, DominatorOptions{keep_unreachable});
+  const DominatorTree tree = ComputeDominators(g, BuildReverseGraph(g), h.shallow, DominatorOptions{keep_unreachable});
   const Reference ref = NaiveDominators(g, h.shallow, keep_unreachable);
 
   const std::string where = Describe(h);
@@ -358,7 +357,8 @@ TEST(DominatorTreeProperty, RetainedByClassMatchesNaiveDefinition) {
     RandomHeap h = PickHeap();
     PickClasses(h);
     const bool keep_unreachable = *rc::gen::arbitrary<bool>();
-    const DominatorTree tree = ComputeDominators(MakeGraph(h), h.shallow, DominatorOptions{keep_unreachable});
+    const ObjectGraph g = MakeGraph(h);
+    const DominatorTree tree = ComputeDominators(g, BuildReverseGraph(g), h.shallow, DominatorOptions{keep_unreachable});
     RC_ASSERT(RetainedByClass(tree, h.object_class, h.class_count) ==
               NaiveRetainedByClass(tree, h.object_class, h.class_count));
   });
@@ -369,7 +369,8 @@ TEST(DominatorTreeProperty, TopRetainersIsTheRankingPrefix) {
     RandomHeap h = PickHeap();
     const bool keep_unreachable = *rc::gen::arbitrary<bool>();
     const size_t n = *rc::gen::inRange<size_t>(0, size_t{h.objects} + 3);
-    const DominatorTree tree = ComputeDominators(MakeGraph(h), h.shallow, DominatorOptions{keep_unreachable});
+    const ObjectGraph g = MakeGraph(h);
+    const DominatorTree tree = ComputeDominators(g, BuildReverseGraph(g), h.shallow, DominatorOptions{keep_unreachable});
     std::vector<heap::ObjectIdx> expected = NaiveRanking(tree);
     if (expected.size() > n) expected.resize(n);
     RC_ASSERT(TopRetainers(tree, n) == expected);

@@ -85,9 +85,9 @@ class DistanceToTarget {
 // to the target, and the edge budget bounds the factorial worst case.
 class PathEnumerator {
  public:
-  PathEnumerator(const ObjectGraph& graph, DistanceToTarget& dist, NodeId target,
+  PathEnumerator(const heap::HeapModel& model, const ObjectGraph& graph, DistanceToTarget& dist, NodeId target,
                  const PathOptions& options, GcRootPaths& out)
-      : graph_(graph), dist_(dist), target_(target), options_(options), out_(out),
+      : model_(model), graph_(graph), dist_(dist), target_(target), options_(options), out_(out),
         on_path_((graph.node_count + 63) / 64, 0) {}
 
   void Run() {
@@ -118,7 +118,6 @@ class PathEnumerator {
     uint64_t end;
     uint32_t budget;
     EdgeKind via;
-    uint32_t slot;
     // Nodes this frame already stepped to: a second edge to the same node
     // (two fields holding one object) would repeat the same objects. Most
     // frames step to one node, so the set is made only for a second one;
@@ -151,9 +150,9 @@ class PathEnumerator {
     return dist_[graph_.out_target[e]] != kUnreached;
   }
 
-  Frame Open(NodeId n, uint32_t budget, EdgeKind via, uint32_t slot) {
+  Frame Open(NodeId n, uint32_t budget, EdgeKind via) {
     const uint64_t begin = graph_.out_begin[n], end = graph_.out_begin[n + 1];
-    if (end - begin < kWideNode || !dist_.Finished()) return {n, nullptr, begin, end, budget, via, slot, kNoNode, nullptr};
+    if (end - begin < kWideNode || !dist_.Finished()) return {n, nullptr, begin, end, budget, via, kNoNode, nullptr};
     // A HashMap's table of 16M slots may lead to the target through one:
     // scanning it once instead of on every visit keeps later passes cheap.
     auto [it, inserted] = useful_edges_.try_emplace(n);
@@ -163,13 +162,13 @@ class PathEnumerator {
         if (Usable(n, e)) it->second.push_back(e);
       }
     }
-    return {n, it->second.data(), 0, it->second.size(), budget, via, slot, kNoNode, nullptr};
+    return {n, it->second.data(), 0, it->second.size(), budget, via, kNoNode, nullptr};
   }
 
   // One pass with slack budget `budget`; false when the edge budget ran out.
   bool Pass(uint32_t budget, bool& budget_cut) {
     std::vector<Frame> stack;
-    stack.push_back(Open(kSuperRoot, budget, EdgeKind::kRoot, 0));
+    stack.push_back(Open(kSuperRoot, budget, EdgeKind::kRoot));
     SetOnPath(kSuperRoot, true);
     while (!stack.empty() && out_.paths.size() < options_.max_paths) {
       Frame& f = stack.back();
@@ -201,31 +200,34 @@ class PathEnumerator {
       }
       if (OnPath(v) || !f.TakeOnce(v)) continue;
       const uint32_t left = f.budget - slack;
-      const uint32_t slot = graph_.out_slot[e];
       if (v == target_) {
         // With budget left over this path is shorter: an earlier pass had it.
-        if (left == 0) Emit(stack, kind, slot);
+        if (left == 0) Emit(stack, kind);
         continue;
       }
       SetOnPath(v, true);
-      stack.push_back(Open(v, left, kind, slot));  // invalidates f
+      stack.push_back(Open(v, left, kind));  // invalidates f
     }
     for (const Frame& g : stack) SetOnPath(g.node, false);
     return true;
   }
 
-  void Emit(const std::vector<Frame>& stack, EdgeKind via, uint32_t slot) {
+  void Emit(const std::vector<Frame>& stack, EdgeKind via) {
     GcRootPath path;
     path.steps.reserve(stack.size());
-    for (size_t depth = 1; depth < stack.size(); ++depth) {
-      path.steps.push_back({ObjectOf(stack[depth].node), stack[depth].via, stack[depth].slot});
-    }
-    path.steps.push_back({ObjectOf(target_), via, slot});
+    // A frame steps to each node once, through its first edge there, so the
+    // slot is that of the first model reference of the edge's kind.
+    auto step = [&](NodeId from, NodeId to, EdgeKind kind) {
+      path.steps.push_back({ObjectOf(to), kind, ReferenceSlot(model_, from, to, kind)});
+    };
+    for (size_t depth = 1; depth < stack.size(); ++depth) step(stack[depth - 1].node, stack[depth].node, stack[depth].via);
+    step(stack.back().node, target_, via);
     // The first step's slot is meaningless for a root edge.
     path.steps.front().slot = 0;
     out_.paths.push_back(std::move(path));
   }
 
+  const heap::HeapModel& model_;
   const ObjectGraph& graph_;
   DistanceToTarget& dist_;
   NodeId target_;
@@ -270,7 +272,7 @@ Result<GcRootPaths> FindGcRootPaths(const heap::HeapModel& model, const ObjectGr
   DistanceToTarget dist(reverse, graph.node_count, target_node);
   dist.ExtendUntilLabeled(kSuperRoot);
   if (dist[kSuperRoot] == kUnreached) return result;
-  PathEnumerator(graph, dist, target_node, options, result).Run();
+  PathEnumerator(model, graph, dist, target_node, options, result).Run();
   AttachRoots(model, result.paths);
   return result;
 }

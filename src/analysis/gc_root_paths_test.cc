@@ -195,8 +195,9 @@ TEST(GcRootPathsDense, DeadEndCliqueStopsAtTheEdgeBudget) {
     }
   }
   const ObjectGraph g = GraphFromAdjacency(out);
-  heap::HeapModel model;  // only the object count and the roots are read
+  heap::HeapModel model;  // only the object count, the roots and (no) references are read
   model.object_id.resize(g.node_count - 1);
+  model.ref_begin.resize(g.node_count, 0);
   model.roots.push_back({ObjectOf(x), hprof::RootKind::kJniGlobal, 0, 0});
   PathOptions options;
   options.max_paths = 2;

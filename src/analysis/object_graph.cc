@@ -78,31 +78,30 @@ void ForEachEdge(const HeapModel& m, ObjectIdx o, const std::vector<uint32_t>& r
   for (uint64_t r = m.ref_begin[o]; r < m.ref_begin[o + 1]; ++r) {
     ObjectIdx target = m.ref_target[r];
     if (target == kNoObject) continue;
-    uint32_t slot = m.ref_slot[r];
-    EdgeKind k = kind == ObjectKind::kClass ? EdgeKind::kStatic
-                 : slot == referent         ? EdgeKind::kReferent
+    EdgeKind k = kind == ObjectKind::kClass  ? EdgeKind::kStatic
+                 : m.ref_slot[r] == referent ? EdgeKind::kReferent
                                             : EdgeKind::kField;
     if (k == EdgeKind::kReferent && options.weak_refs == WeakRefs::kExclude) continue;
-    emit(target, k, slot);
+    emit(target, k);
   }
   if (kind == ObjectKind::kClass) {
     ClassIdx self = t.Find(m.object_id[o]);
     if (self == kNoClass) return;
     if (t.super[self] != kNoClass && mirror_of_class[t.super[self]] != kNoObject) {
-      emit(mirror_of_class[t.super[self]], EdgeKind::kSuper, 0);
+      emit(mirror_of_class[t.super[self]], EdgeKind::kSuper);
     }
     if (t.loader_id[self] != 0) {
       ObjectIdx loader = m.Find(t.loader_id[self]);
-      if (loader != kNoObject) emit(loader, EdgeKind::kLoader, 0);
+      if (loader != kNoObject) emit(loader, EdgeKind::kLoader);
     }
     return;
   }
-  if (c != kNoClass && mirror_of_class[c] != kNoObject) emit(mirror_of_class[c], EdgeKind::kClass, 0);
+  if (c != kNoClass && mirror_of_class[c] != kNoObject) emit(mirror_of_class[c], EdgeKind::kClass);
   // A class loader retains the classes it defined (MAT's pseudo-edge), so a
   // leaked loader shows their statics in its retained size.
   if (c == kNoClass || !defined.loader_class[c]) return;
   auto it = std::lower_bound(defined.pairs.begin(), defined.pairs.end(), std::pair<ObjectIdx, ObjectIdx>{o, 0});
-  for (; it != defined.pairs.end() && it->first == o; ++it) emit(it->second, EdgeKind::kDefined, 0);
+  for (; it != defined.pairs.end() && it->first == o; ++it) emit(it->second, EdgeKind::kDefined);
 }
 
 }  // namespace
@@ -133,7 +132,7 @@ Result<ObjectGraph> BuildObjectGraph(const HeapModel& m, const GraphOptions& opt
   g.out_begin[1] = roots.size();
   for (ObjectIdx o = 0; o < objects; ++o) {
     uint64_t n = 0;
-    ForEachEdge(m, o, referent_slot, mirror_of_class, defined, options, [&](ObjectIdx, EdgeKind, uint32_t) { ++n; });
+    ForEachEdge(m, o, referent_slot, mirror_of_class, defined, options, [&](ObjectIdx, EdgeKind) { ++n; });
     g.out_begin[o + 2] = n;
   }
   for (uint64_t n = 1; n <= g.node_count; ++n) g.out_begin[n] += g.out_begin[n - 1];
@@ -141,18 +140,15 @@ Result<ObjectGraph> BuildObjectGraph(const HeapModel& m, const GraphOptions& opt
   // Pass 2: fill.
   g.out_target.resize(edges);
   g.out_kind.resize(edges);
-  g.out_slot.resize(edges);
   uint64_t e = 0;
   for (ObjectIdx r : roots) {
     g.out_target[e] = NodeOf(r);
-    g.out_kind[e] = static_cast<uint8_t>(EdgeKind::kRoot);
-    g.out_slot[e++] = 0;
+    g.out_kind[e++] = static_cast<uint8_t>(EdgeKind::kRoot);
   }
   for (ObjectIdx o = 0; o < objects; ++o) {
-    ForEachEdge(m, o, referent_slot, mirror_of_class, defined, options, [&](ObjectIdx target, EdgeKind k, uint32_t slot) {
+    ForEachEdge(m, o, referent_slot, mirror_of_class, defined, options, [&](ObjectIdx target, EdgeKind k) {
       g.out_target[e] = NodeOf(target);
-      g.out_kind[e] = static_cast<uint8_t>(k);
-      g.out_slot[e++] = slot;
+      g.out_kind[e++] = static_cast<uint8_t>(k);
     });
   }
   return g;
@@ -166,17 +162,45 @@ ReverseGraph BuildReverseGraph(const ObjectGraph& g) {
   for (uint64_t n = 1; n <= g.node_count; ++n) r.in_begin[n] += r.in_begin[n - 1];
   r.in_source.resize(edges);
   r.in_kind.resize(edges);
-  r.in_slot.resize(edges);
   std::vector<uint64_t> fill(r.in_begin.span().begin(), r.in_begin.span().end() - 1);
   for (NodeId n = 0; n < g.node_count; ++n) {
     for (uint64_t e = g.out_begin[n]; e < g.out_begin[n + 1]; ++e) {
       uint64_t at = fill[g.out_target[e]]++;
       r.in_source[at] = n;
       r.in_kind[at] = g.out_kind[e];
-      r.in_slot[at] = g.out_slot[e];
     }
   }
   return r;
+}
+
+uint32_t ReferenceSlot(const HeapModel& m, NodeId source, NodeId target, EdgeKind kind, uint32_t occurrence) {
+  if (source == kSuperRoot || target == kSuperRoot) return 0;
+  if (kind != EdgeKind::kField && kind != EdgeKind::kStatic && kind != EdgeKind::kReferent) return 0;
+  const ObjectIdx from = ObjectOf(source), to = ObjectOf(target);
+  // Whether `from` is a java.lang.ref.Reference: asked only once a
+  // reference to the target turns up.
+  auto is_reference = [&] {
+    if (static_cast<ObjectKind>(m.object_kind[from]) != ObjectKind::kInstance) return false;
+    const heap::ClassTable& t = m.scan.classes;
+    const ClassIdx root = t.FindByName("java.lang.ref.Reference");
+    size_t guard = 0;
+    for (ClassIdx k = m.object_class[from]; k != kNoClass && guard++ < t.size(); k = t.super[k]) {
+      if (k == root) return true;
+    }
+    return false;
+  };
+  int reference = -1;  // unknown yet
+  for (uint64_t r = m.ref_begin[from]; r < m.ref_begin[from + 1]; ++r) {
+    if (m.ref_target[r] != to) continue;
+    if (reference < 0) reference = is_reference() ? 1 : 0;
+    // A Reference whose referent is also held by another of its fields has
+    // two edges to one node; the name tells them apart (a graph built with
+    // --weak-refs=exclude lacks the referent edge, so counting alone could
+    // name the wrong field).
+    if (reference == 1 && (m.SlotName(from, m.ref_slot[r]) == "referent") != (kind == EdgeKind::kReferent)) continue;
+    if (occurrence-- == 0) return m.ref_slot[r];
+  }
+  return 0;
 }
 
 }  // namespace heapscope::analysis

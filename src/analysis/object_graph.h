@@ -56,7 +56,9 @@ struct ObjectGraph {
   heap::Column<uint64_t> out_begin;
   heap::Column<NodeId> out_target;
   heap::Column<uint8_t> out_kind;  // EdgeKind
-  heap::Column<uint32_t> out_slot; // model slot for kField/kStatic/kReferent, else 0
+  // The model slot of a field, static or referent edge is not kept: it is
+  // 4 bytes an edge for what only a rendered path needs, and
+  // HeapModel::SlotTo finds it from the model (see ReferenceSlot below).
 
   std::span<const NodeId> Targets(NodeId n) const {
     return out_target.span().subspan(out_begin[n], out_begin[n + 1] - out_begin[n]);
@@ -72,12 +74,18 @@ struct ReverseGraph {
   heap::Column<uint64_t> in_begin;
   heap::Column<NodeId> in_source;
   heap::Column<uint8_t> in_kind;   // EdgeKind of the edge source -> node
-  heap::Column<uint32_t> in_slot;
   std::span<const NodeId> Sources(NodeId n) const {
     return in_source.span().subspan(in_begin[n], in_begin[n + 1] - in_begin[n]);
   }
 };
 ReverseGraph BuildReverseGraph(const ObjectGraph& graph);
+
+// The model slot (field, array index or static) of the `occurrence`-th
+// (0-based) reference from `source` to `target`: the graph lists a node's
+// references in model order, so the k-th edge between two nodes is the k-th
+// such model reference. 0 for edges that are no model reference.
+uint32_t ReferenceSlot(const heap::HeapModel& model, NodeId source, NodeId target, EdgeKind kind,
+                       uint32_t occurrence = 0);
 
 }  // namespace heapscope::analysis
 

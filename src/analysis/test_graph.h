@@ -15,7 +15,7 @@ namespace heapscope::analysis {
 
 // out[n] lists node n's targets in edge order; out.size() is the node
 // count, super-root included. Edges from the super-root are kRoot, all
-// others kField, and every slot is 0.
+// others kField.
 inline ObjectGraph GraphFromAdjacency(const std::vector<std::vector<NodeId>>& out) {
   ObjectGraph g;
   g.node_count = out.size();
@@ -24,7 +24,6 @@ inline ObjectGraph GraphFromAdjacency(const std::vector<std::vector<NodeId>>& ou
     for (NodeId t : out[n]) {
       g.out_target.push_back(t);
       g.out_kind.push_back(static_cast<uint8_t>(n == kSuperRoot ? EdgeKind::kRoot : EdgeKind::kField));
-      g.out_slot.push_back(0);
     }
     g.out_begin.push_back(g.out_target.size());
   }

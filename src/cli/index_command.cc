@@ -60,6 +60,11 @@ void RegisterIndex(CLI::App& app, std::function<int()>& run) {
             {"build_seconds", info.build_seconds},
             {"total_seconds", total},
         };
+        nlohmann::ordered_json phases = nlohmann::ordered_json::array();
+        for (const index::BuildPhase& p : info.phases) {
+          phases.push_back({{"name", p.name}, {"seconds", p.seconds}, {"peak_rss_bytes", p.peak_rss_bytes}});
+        }
+        j["phases"] = std::move(phases);
         PrintJson(j);
         return 0;
       }
@@ -70,6 +75,10 @@ void RegisterIndex(CLI::App& app, std::function<int()>& run) {
       fmt::print("size      {:.1f} MiB in index files\n", static_cast<double>(info.bytes) / (1 << 20));
       fmt::print("time      open and verify {:.3f} s, build {:.3f} s, total {:.3f} s\n", info.open_seconds,
                  info.build_seconds, total);
+      for (const index::BuildPhase& p : info.phases) {
+        fmt::print("  {:<26} {:7.3f} s   peak RSS so far {:7.0f} MiB\n", p.name, p.seconds,
+                   static_cast<double>(p.peak_rss_bytes) / (1 << 20));
+      }
       return 0;
     };
   });

@@ -16,8 +16,8 @@ constexpr std::string_view kScalarsFile = "analysis.bin";
 
 // If one of these fires, a member was added to a result struct: give it a
 // file or a scalar below, then update the size (see model_codec.h).
-static_assert(sizeof(analysis::ObjectGraph) == 232);
-static_assert(sizeof(analysis::ReverseGraph) == 224);
+static_assert(sizeof(analysis::ObjectGraph) == 176);
+static_assert(sizeof(analysis::ReverseGraph) == 168);
 static_assert(sizeof(analysis::DominatorTree) == 248);
 
 template <typename Heap, typename F>
@@ -25,11 +25,9 @@ void ForEachAnalysisColumn(Heap& h, F&& f) {
   f("out_begin", h.graph.out_begin);
   f("out_target", h.graph.out_target);
   f("out_kind", h.graph.out_kind);
-  f("out_slot", h.graph.out_slot);
   f("in_begin", h.reverse.in_begin);
   f("in_source", h.reverse.in_source);
   f("in_kind", h.reverse.in_kind);
-  f("in_slot", h.reverse.in_slot);
   f("idom", h.dominators.idom);
   f("retained", h.dominators.retained);
   f("child_begin", h.dominators.child_begin);
@@ -44,9 +42,9 @@ bool ColumnsAgree(const AnalyzedHeap& h) {
   const uint64_t nodes = h.graph.node_count;
   const uint64_t edges = h.graph.out_target.size();
   return nodes == h.model.object_count() + 1 && h.graph.out_begin.size() == nodes + 1 &&
-         h.graph.out_begin[nodes] == edges && h.graph.out_kind.size() == edges && h.graph.out_slot.size() == edges &&
+         h.graph.out_begin[nodes] == edges && h.graph.out_kind.size() == edges &&
          h.reverse.in_begin.size() == nodes + 1 && h.reverse.in_source.size() == edges &&
-         h.reverse.in_kind.size() == edges && h.reverse.in_slot.size() == edges && h.dominators.idom.size() == nodes &&
+         h.reverse.in_kind.size() == edges && h.dominators.idom.size() == nodes &&
          h.dominators.retained.size() == nodes && h.dominators.child_begin.size() == nodes + 1 &&
          h.dominators.child_begin[nodes] == h.dominators.child.size();
 }

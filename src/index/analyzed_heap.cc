@@ -6,6 +6,8 @@
 #include <random>
 #include <utility>
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 
 #include "index/analysis_part.h"
@@ -24,6 +26,12 @@ constexpr std::string_view kModelPartDir = "model";
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+uint64_t PeakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
 uint64_t NewBuildId() {
@@ -83,6 +91,12 @@ class Builder {
     return (fs::path(heap_->index.dir) / AnalysisPartName(opt_.weak_refs, opt_.keep_unreachable)).string();
   }
 
+  // Ends the phase that began at `start` and returns the time to start the next.
+  Clock::time_point Phase(std::string name, Clock::time_point start) {
+    heap_->index.phases.push_back({std::move(name), SecondsSince(start), PeakRssBytes()});
+    return Clock::now();
+  }
+
   void Note(const std::string& text) {
     if (opt_.note) opt_.note(text);
   }
@@ -128,6 +142,7 @@ class Builder {
     auto model = heap::BuildHeapModel(path_, heap::ModelOptions{opt_.read});
     if (!model.ok()) return model.error();
     heap_->model = std::move(model.value());
+    Phase("model", start);
     model_build_id_ = NewBuildId();
     // A dump rewritten while it was read must not be indexed under its old
     // identity.
@@ -188,21 +203,28 @@ class Builder {
       }
     }
     auto start = Clock::now();
+    auto phase = start;
     analysis::GraphOptions graph_options;
     graph_options.weak_refs = opt_.weak_refs;
     auto graph = analysis::BuildObjectGraph(heap_->model, graph_options);
     if (!graph.ok()) return graph.error();
     heap_->graph = std::move(graph.value());
+    phase = Phase("graph", phase);
     analysis::DominatorOptions dominator_options;
     dominator_options.keep_unreachable = opt_.keep_unreachable;
-    heap_->dominators = analysis::ComputeDominators(heap_->graph, heap_->model.shallow_size.span(), dominator_options);
     heap_->reverse = analysis::BuildReverseGraph(heap_->graph);
+    phase = Phase("reverse graph", phase);
+    heap_->dominators = analysis::ComputeDominators(heap_->graph, heap_->reverse, heap_->model.shallow_size.span(),
+                                                    dominator_options);
+    phase = Phase("dominators", phase);
     FinishModelWrite();
+    phase = Phase("model write (waited for)", phase);
     // Without a model part on disk an analysis part could never be reused.
     if (opt_.write && info.write_error.empty()) {
       auto written = WriteAnalysisPart(AnalysisDir(), *heap_, opt_.weak_refs, opt_.keep_unreachable, model_build_id_);
       if (written.ok()) info.bytes += written.value();
       else NoteWriteError(written.error());
+      Phase("analysis write", phase);
     }
     info.build_seconds += SecondsSince(start);
     return {};

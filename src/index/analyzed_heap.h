@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "analysis/dominator_tree.h"
 #include "analysis/object_graph.h"
@@ -34,6 +35,14 @@ struct IndexOptions {
   std::function<void(const std::string&)> note;
 };
 
+// One step of a build, for `heapscope index` and the benchmark: where the
+// time and the memory go.
+struct BuildPhase {
+  std::string name;        // "model", "graph", "dominators", ...
+  double seconds = 0;
+  uint64_t peak_rss_bytes = 0;  // the process's peak RSS so far, as getrusage reports it
+};
+
 // How the heap was obtained, for `heapscope index` and for tests.
 struct IndexInfo {
   std::string dir;
@@ -44,6 +53,7 @@ struct IndexInfo {
   uint64_t bytes = 0;            // index files verified or written
   double open_seconds = 0;       // reading, verifying and mapping the index
   double build_seconds = 0;      // reading the dump and computing what the index lacked
+  std::vector<BuildPhase> phases;  // what was built, step by step
 };
 
 struct AnalyzedHeap {

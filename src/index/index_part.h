@@ -24,7 +24,7 @@ namespace heapscope::index {
 
 // Bump when a file's layout or meaning changes without a new build (the
 // build fingerprint already separates binaries).
-inline constexpr int kIndexFormatVersion = 1;
+inline constexpr int kIndexFormatVersion = 2;
 
 class PartWriter {
  public:

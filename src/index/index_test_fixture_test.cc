@@ -244,11 +244,9 @@ void ExpectSameHeap(const AnalyzedHeap& got, const AnalyzedHeap& want) {
   ExpectSameColumn(got.graph.out_begin, want.graph.out_begin, "out_begin");
   ExpectSameColumn(got.graph.out_target, want.graph.out_target, "out_target");
   ExpectSameColumn(got.graph.out_kind, want.graph.out_kind, "out_kind");
-  ExpectSameColumn(got.graph.out_slot, want.graph.out_slot, "out_slot");
   ExpectSameColumn(got.reverse.in_begin, want.reverse.in_begin, "in_begin");
   ExpectSameColumn(got.reverse.in_source, want.reverse.in_source, "in_source");
   ExpectSameColumn(got.reverse.in_kind, want.reverse.in_kind, "in_kind");
-  ExpectSameColumn(got.reverse.in_slot, want.reverse.in_slot, "in_slot");
   ExpectSameColumn(got.dominators.idom, want.dominators.idom, "idom");
   ExpectSameColumn(got.dominators.retained, want.dominators.retained, "retained");
   ExpectSameColumn(got.dominators.child_begin, want.dominators.child_begin, "child_begin");

@@ -79,8 +79,15 @@ ObjectDetails DescribeObject(const heap::HeapModel& model, const analysis::Rever
     }
     ++d.referrer_count;
     if (d.referrers.size() == kMaxReferrers) continue;
-    heap::ObjectIdx source = analysis::ObjectOf(reverse.in_source[e]);
-    d.referrers.push_back({source, model.SlotName(source, reverse.in_slot[e])});
+    const analysis::NodeId source = reverse.in_source[e];
+    // Edges from one source are listed together in model order: the k-th
+    // of a kind is the k-th such model reference.
+    uint32_t occurrence = 0;
+    for (uint64_t p = e; p > reverse.in_begin[node] && reverse.in_source[p - 1] == source; --p) {
+      occurrence += reverse.in_kind[p - 1] == reverse.in_kind[e];
+    }
+    const uint32_t slot = analysis::ReferenceSlot(model, source, node, edge, occurrence);
+    d.referrers.push_back({analysis::ObjectOf(source), model.SlotName(analysis::ObjectOf(source), slot)});
   }
   d.roots = RootLabels(model, RootsOf(model, o));
   return d;
