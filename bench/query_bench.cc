@@ -115,7 +115,7 @@ void BM_PathsToRoots(benchmark::State& state) {
   size_t longest = 0;
   uint64_t edges = 0;
   for (auto _ : state) {
-    auto paths = analysis::FindGcRootPaths(heap.model, heap.graph, heap.reverse, target, options);
+    auto paths = analysis::FindGcRootPaths(heap.model, heap.reverse, target, options);
     if (!paths.ok()) {
       state.SkipWithError(paths.error().ToString().c_str());
       return;

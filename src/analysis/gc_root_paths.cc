@@ -1,6 +1,8 @@
 #include "analysis/gc_root_paths.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <limits>
 #include <memory>
 #include <unordered_map>
@@ -26,19 +28,21 @@ bool IsStrong(EdgeKind k) { return k == EdgeKind::kRoot || k == EdgeKind::kField
 class DistanceToTarget {
  public:
   DistanceToTarget(const ReverseGraph& reverse, uint64_t node_count, NodeId target)
-      : reverse_(reverse), dist_(node_count, kUnreached) {
-    dist_[target] = 0;
+      : reverse_(reverse), plus_one_(static_cast<uint32_t*>(std::calloc(node_count, sizeof(uint32_t)))) {
+    if (plus_one_ == nullptr) throw std::bad_alloc();
+    Set(target, 0);
     queue_.push_back(target);
   }
 
-  uint32_t operator[](NodeId n) const { return dist_[n]; }
+  // kUnreached (0 - 1) for nodes not labeled yet.
+  uint32_t operator[](NodeId n) const { return plus_one_.get()[n] - 1; }
   // Every node that can reach the target has its distance.
   bool Finished() const { return head_ == queue_.size(); }
 
   // Labels every node at distance <= depth (it expands all nodes closer
   // than depth; a node's distance is final when it is labeled).
   void ExtendTo(uint32_t depth) {
-    while (!Finished() && dist_[queue_[head_]] < depth) ExpandNext();
+    while (!Finished() && (*this)[queue_[head_]] < depth) ExpandNext();
   }
 
   void Finish() {
@@ -48,25 +52,33 @@ class DistanceToTarget {
   // Expands until `n` is labeled or nothing is left, then completes the
   // level of `n` so the labels at distance <= dist(n) are all there.
   void ExtendUntilLabeled(NodeId n) {
-    while (!Finished() && dist_[n] == kUnreached) ExpandNext();
-    if (dist_[n] != kUnreached) ExtendTo(dist_[n]);
+    while (!Finished() && (*this)[n] == kUnreached) ExpandNext();
+    if ((*this)[n] != kUnreached) ExtendTo((*this)[n]);
   }
 
  private:
   void ExpandNext() {
     NodeId v = queue_[head_++];
-    const uint32_t next = dist_[v] + 1;
+    const uint32_t next = (*this)[v] + 1;
     for (uint64_t e = reverse_.in_begin[v]; e < reverse_.in_begin[v + 1]; ++e) {
       if (!IsStrong(static_cast<EdgeKind>(reverse_.in_kind[e]))) continue;
       NodeId s = reverse_.in_source[e];
-      if (dist_[s] != kUnreached) continue;
-      dist_[s] = next;
+      if ((*this)[s] != kUnreached) continue;
+      Set(s, next);
       queue_.push_back(s);
     }
   }
 
+  void Set(NodeId n, uint32_t distance) { plus_one_.get()[n] = distance + 1; }
+
+  struct Free {
+    void operator()(uint32_t* p) const { std::free(p); }
+  };
   const ReverseGraph& reverse_;
-  std::vector<uint32_t> dist_;
+  // Distance + 1 per node, 0 = unlabeled. calloc hands out untouched zero
+  // pages, so a query that labels a small neighbourhood pays for that, not
+  // for clearing 4 bytes of every object in the heap.
+  std::unique_ptr<uint32_t, Free> plus_one_;
   std::vector<NodeId> queue_;  // nodes in the order labeled; [head_, end) not yet expanded
   uint64_t head_ = 0;
 };
@@ -85,10 +97,14 @@ class DistanceToTarget {
 // to the target, and the edge budget bounds the factorial worst case.
 class PathEnumerator {
  public:
-  PathEnumerator(const heap::HeapModel& model, const ObjectGraph& graph, DistanceToTarget& dist, NodeId target,
+  PathEnumerator(const heap::HeapModel& model, uint64_t node_count, DistanceToTarget& dist, NodeId target,
                  const PathOptions& options, GcRootPaths& out)
-      : model_(model), graph_(graph), dist_(dist), target_(target), options_(options), out_(out),
-        on_path_((graph.node_count + 63) / 64, 0) {}
+      : model_(model), referent_slot_(ReferentSlots(model)), dist_(dist), target_(target), options_(options),
+        out_(out), on_path_((node_count + 63) / 64, 0) {
+    for (const heap::RootEntry& r : model.roots) roots_.push_back(NodeOf(r.object));
+    std::sort(roots_.begin(), roots_.end());
+    roots_.erase(std::unique(roots_.begin(), roots_.end()), roots_.end());
+  }
 
   void Run() {
     // One path needs one pass, which has no dead ends. For more, the
@@ -109,15 +125,40 @@ class PathEnumerator {
   }
 
  private:
+  // The strong edges paths follow come straight from the model (no forward
+  // graph is kept): the super-root's edge e goes to roots_[e], and edge e of
+  // an object is its model reference e. Slot and kind come with it.
+  struct Edge {
+    NodeId target;  // kNoNode: no edge a path may take
+    EdgeKind kind;
+    uint32_t slot;
+  };
+  uint64_t EdgesBegin(NodeId n) const { return n == kSuperRoot ? 0 : model_.ref_begin[ObjectOf(n)]; }
+  uint64_t EdgesEnd(NodeId n) const { return n == kSuperRoot ? roots_.size() : model_.ref_begin[ObjectOf(n) + 1]; }
+  Edge EdgeAt(NodeId u, uint64_t e) const {
+    if (u == kSuperRoot) return {roots_[e], EdgeKind::kRoot, 0};
+    const heap::ObjectIdx o = ObjectOf(u), target = model_.ref_target[e];
+    if (target == heap::kNoObject) return {kNoNode, EdgeKind::kField, 0};
+    const uint32_t slot = model_.ref_slot[e];
+    const auto kind = static_cast<heap::ObjectKind>(model_.object_kind[o]);
+    if (kind == heap::ObjectKind::kClass) return {NodeOf(target), EdgeKind::kStatic, slot};
+    const heap::ClassIdx c = model_.object_class[o];
+    if (kind == heap::ObjectKind::kInstance && c != heap::kNoClass && slot == referent_slot_[c]) {
+      return {kNoNode, EdgeKind::kReferent, slot};
+    }
+    return {NodeOf(target), EdgeKind::kField, slot};
+  }
+
   struct Frame {
     NodeId node;
-    // The edges still to try: graph edges [next, end), or when `useful` is
-    // set, the edge indexes useful[next .. end).
+    // The edges still to try: edges [next, end), or when `useful` is set,
+    // the edge indexes useful[next .. end).
     const uint64_t* useful;
     uint64_t next;
     uint64_t end;
     uint32_t budget;
     EdgeKind via;
+    uint32_t slot;
     // Nodes this frame already stepped to: a second edge to the same node
     // (two fields holding one object) would repeat the same objects. Most
     // frames step to one node, so the set is made only for a second one;
@@ -142,17 +183,17 @@ class PathEnumerator {
     on_path_[n / 64] = on ? on_path_[n / 64] | bit : on_path_[n / 64] & ~bit;
   }
 
-  // Whether edge e of u could be on a path: a real reference (a root edge
-  // only from the super-root) to a node that leads to the target.
+  // Whether edge e of u leads to the target.
   bool Usable(NodeId u, uint64_t e) const {
-    const auto kind = static_cast<EdgeKind>(graph_.out_kind[e]);
-    if (!IsStrong(kind) || (kind == EdgeKind::kRoot) != (u == kSuperRoot)) return false;
-    return dist_[graph_.out_target[e]] != kUnreached;
+    const NodeId v = EdgeAt(u, e).target;
+    return v != kNoNode && dist_[v] != kUnreached;
   }
 
-  Frame Open(NodeId n, uint32_t budget, EdgeKind via) {
-    const uint64_t begin = graph_.out_begin[n], end = graph_.out_begin[n + 1];
-    if (end - begin < kWideNode || !dist_.Finished()) return {n, nullptr, begin, end, budget, via, kNoNode, nullptr};
+  Frame Open(NodeId n, uint32_t budget, EdgeKind via, uint32_t slot) {
+    const uint64_t begin = EdgesBegin(n), end = EdgesEnd(n);
+    if (end - begin < kWideNode || !dist_.Finished()) {
+      return {n, nullptr, begin, end, budget, via, slot, kNoNode, nullptr};
+    }
     // A HashMap's table of 16M slots may lead to the target through one:
     // scanning it once instead of on every visit keeps later passes cheap.
     auto [it, inserted] = useful_edges_.try_emplace(n);
@@ -162,13 +203,13 @@ class PathEnumerator {
         if (Usable(n, e)) it->second.push_back(e);
       }
     }
-    return {n, it->second.data(), 0, it->second.size(), budget, via, kNoNode, nullptr};
+    return {n, it->second.data(), 0, it->second.size(), budget, via, slot, kNoNode, nullptr};
   }
 
   // One pass with slack budget `budget`; false when the edge budget ran out.
   bool Pass(uint32_t budget, bool& budget_cut) {
     std::vector<Frame> stack;
-    stack.push_back(Open(kSuperRoot, budget, EdgeKind::kRoot));
+    stack.push_back(Open(kSuperRoot, budget, EdgeKind::kRoot, 0));
     SetOnPath(kSuperRoot, true);
     while (!stack.empty() && out_.paths.size() < options_.max_paths) {
       Frame& f = stack.back();
@@ -182,9 +223,9 @@ class PathEnumerator {
         for (const Frame& g : stack) SetOnPath(g.node, false);
         return false;
       }
-      const auto kind = static_cast<EdgeKind>(graph_.out_kind[e]);
-      if (!IsStrong(kind) || (kind == EdgeKind::kRoot) != (f.node == kSuperRoot)) continue;
-      const NodeId v = graph_.out_target[e];
+      const Edge edge = EdgeAt(f.node, e);
+      const NodeId v = edge.target;
+      if (v == kNoNode) continue;
       const uint32_t dv = dist_[v];
       if (dv == kUnreached) {
         // Unlabeled while the search is unfinished means farther than this
@@ -202,33 +243,31 @@ class PathEnumerator {
       const uint32_t left = f.budget - slack;
       if (v == target_) {
         // With budget left over this path is shorter: an earlier pass had it.
-        if (left == 0) Emit(stack, kind);
+        if (left == 0) Emit(stack, edge.kind, edge.slot);
         continue;
       }
       SetOnPath(v, true);
-      stack.push_back(Open(v, left, kind));  // invalidates f
+      stack.push_back(Open(v, left, edge.kind, edge.slot));  // invalidates f
     }
     for (const Frame& g : stack) SetOnPath(g.node, false);
     return true;
   }
 
-  void Emit(const std::vector<Frame>& stack, EdgeKind via) {
+  void Emit(const std::vector<Frame>& stack, EdgeKind via, uint32_t slot) {
     GcRootPath path;
     path.steps.reserve(stack.size());
-    // A frame steps to each node once, through its first edge there, so the
-    // slot is that of the first model reference of the edge's kind.
-    auto step = [&](NodeId from, NodeId to, EdgeKind kind) {
-      path.steps.push_back({ObjectOf(to), kind, ReferenceSlot(model_, from, to, kind)});
-    };
-    for (size_t depth = 1; depth < stack.size(); ++depth) step(stack[depth - 1].node, stack[depth].node, stack[depth].via);
-    step(stack.back().node, target_, via);
+    for (size_t depth = 1; depth < stack.size(); ++depth) {
+      path.steps.push_back({ObjectOf(stack[depth].node), stack[depth].via, stack[depth].slot});
+    }
+    path.steps.push_back({ObjectOf(target_), via, slot});
     // The first step's slot is meaningless for a root edge.
     path.steps.front().slot = 0;
     out_.paths.push_back(std::move(path));
   }
 
   const heap::HeapModel& model_;
-  const ObjectGraph& graph_;
+  const std::vector<uint32_t> referent_slot_;
+  std::vector<NodeId> roots_;  // the super-root's edges: each root object once, in object order
   DistanceToTarget& dist_;
   NodeId target_;
   const PathOptions& options_;
@@ -259,20 +298,20 @@ void AttachRoots(const heap::HeapModel& model, std::vector<GcRootPath>& paths) {
 
 }  // namespace
 
-Result<GcRootPaths> FindGcRootPaths(const heap::HeapModel& model, const ObjectGraph& graph,
-                                    const ReverseGraph& reverse, heap::ObjectIdx target,
-                                    const PathOptions& options) {
-  if (target >= model.object_count() || target + 1 >= graph.node_count) {
+Result<GcRootPaths> FindGcRootPaths(const heap::HeapModel& model, const ReverseGraph& reverse,
+                                    heap::ObjectIdx target, const PathOptions& options) {
+  const uint64_t node_count = reverse.in_begin.size() - 1;
+  if (target >= model.object_count() || target + 1 >= node_count) {
     return Error::Usage(fmt::format("object number {} is out of range (the dump has {} objects)", target,
                                     model.object_count()));
   }
   GcRootPaths result;
   if (options.max_paths == 0) return result;
   const NodeId target_node = NodeOf(target);
-  DistanceToTarget dist(reverse, graph.node_count, target_node);
+  DistanceToTarget dist(reverse, node_count, target_node);
   dist.ExtendUntilLabeled(kSuperRoot);
   if (dist[kSuperRoot] == kUnreached) return result;
-  PathEnumerator(model, graph, dist, target_node, options, result).Run();
+  PathEnumerator(model, node_count, dist, target_node, options, result).Run();
   AttachRoots(model, result.paths);
   return result;
 }

@@ -60,9 +60,10 @@ struct GcRootPaths {
 // Up to options.max_paths shortest distinct strong paths from GC roots to
 // `target`. A target that is itself a root has the one-step path [target]
 // first. Fails only when `target` is no object of the model.
-Result<GcRootPaths> FindGcRootPaths(const heap::HeapModel& model, const ObjectGraph& graph,
-                                    const ReverseGraph& reverse, heap::ObjectIdx target,
-                                    const PathOptions& options);
+// `reverse` is the reverse graph of the heap's ObjectGraph; the forward
+// edges paths take are the model's own references.
+Result<GcRootPaths> FindGcRootPaths(const heap::HeapModel& model, const ReverseGraph& reverse,
+                                    heap::ObjectIdx target, const PathOptions& options);
 
 }  // namespace heapscope::analysis
 

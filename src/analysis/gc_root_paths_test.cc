@@ -47,7 +47,7 @@ class GcRootPathsTest : public ::testing::TestWithParam<uint32_t> {
     EXPECT_NE(o, heap::kNoObject) << std::hex << id;
     PathOptions options;
     options.max_paths = max_paths;
-    auto paths = FindGcRootPaths(heap_->model, heap_->graph, heap_->reverse, o, options);
+    auto paths = FindGcRootPaths(heap_->model, heap_->reverse, o, options);
     EXPECT_TRUE(paths.ok());
     return paths.ok() ? paths.value() : GcRootPaths{};
   }
@@ -143,11 +143,11 @@ TEST_P(GcRootPathsTest, EdgeBudgetStopsTheSearch) {
   PathOptions options;
   options.max_paths = 2;
   options.max_edges = 3;
-  auto r = FindGcRootPaths(heap_->model, heap_->graph, heap_->reverse, o, options);
+  auto r = FindGcRootPaths(heap_->model, heap_->reverse, o, options);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r.value().complete);
   EXPECT_LT(r.value().paths.size(), 2u);
-  auto bad = FindGcRootPaths(heap_->model, heap_->graph, heap_->reverse, heap_->model.object_count(), options);
+  auto bad = FindGcRootPaths(heap_->model, heap_->reverse, heap_->model.object_count(), options);
   EXPECT_FALSE(bad.ok());
 }
 
@@ -164,7 +164,7 @@ TEST(GcRootPathsChain, HundredThousandLongWithoutRecursion) {
   ASSERT_NE(last, heap::kNoObject);
   PathOptions options;
   options.max_paths = 2;
-  auto r = FindGcRootPaths(heap->model, heap->graph, heap->reverse, last, options);
+  auto r = FindGcRootPaths(heap->model, heap->reverse, last, options);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r.value().paths.size(), 1u);
   EXPECT_TRUE(r.value().complete);
@@ -195,14 +195,25 @@ TEST(GcRootPathsDense, DeadEndCliqueStopsAtTheEdgeBudget) {
     }
   }
   const ObjectGraph g = GraphFromAdjacency(out);
-  heap::HeapModel model;  // only the object count, the roots and (no) references are read
+  // The same references as model objects of no known class, for the
+  // forward edges paths take.
+  heap::HeapModel model;
   model.object_id.resize(g.node_count - 1);
-  model.ref_begin.resize(g.node_count, 0);
+  model.object_kind.resize(g.node_count - 1, static_cast<uint8_t>(heap::ObjectKind::kInstance));
+  model.object_class.resize(g.node_count - 1, heap::kNoClass);
+  model.ref_begin.push_back(0);
+  for (NodeId n = 1; n < g.node_count; ++n) {
+    for (NodeId t : out[n]) {
+      model.ref_target.push_back(ObjectOf(t));
+      model.ref_slot.push_back(0);
+    }
+    model.ref_begin.push_back(model.ref_target.size());
+  }
   model.roots.push_back({ObjectOf(x), hprof::RootKind::kJniGlobal, 0, 0});
   PathOptions options;
   options.max_paths = 2;
   options.max_edges = 1'000'000;
-  auto r = FindGcRootPaths(model, g, BuildReverseGraph(g), ObjectOf(target), options);
+  auto r = FindGcRootPaths(model, BuildReverseGraph(g), ObjectOf(target), options);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r.value().paths.size(), 1u);
   EXPECT_EQ(r.value().paths[0].steps.size(), 2u);

@@ -15,10 +15,8 @@ using heap::kNoObject;
 using heap::ObjectIdx;
 using heap::ObjectKind;
 
-constexpr uint32_t kNoSlot = ~uint32_t{0};
+}  // namespace
 
-// For each class, the slot (index into InstanceFieldChain) of
-// java.lang.ref.Reference.referent, or kNoSlot.
 std::vector<uint32_t> ReferentSlots(const HeapModel& m) {
   const heap::ClassTable& t = m.scan.classes;
   std::vector<uint32_t> slots(t.size(), kNoSlot);
@@ -41,6 +39,8 @@ std::vector<uint32_t> ReferentSlots(const HeapModel& m) {
   }
   return slots;
 }
+
+namespace {
 
 // Edges of one object, in a fixed order: references as the model lists
 // them, then the pseudo-edges.

@@ -80,6 +80,11 @@ struct ReverseGraph {
 };
 ReverseGraph BuildReverseGraph(const ObjectGraph& graph);
 
+// Per class, the slot (index into ClassTable::InstanceFieldChain) of
+// java.lang.ref.Reference.referent, kNoSlot when the class is no Reference.
+inline constexpr uint32_t kNoSlot = ~uint32_t{0};
+std::vector<uint32_t> ReferentSlots(const heap::HeapModel& model);
+
 // The model slot (field, array index or static) of the `occurrence`-th
 // (0-based) reference from `source` to `target`: the graph lists a node's
 // references in model order, so the k-th edge between two nodes is the k-th

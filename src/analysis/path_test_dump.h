@@ -177,7 +177,6 @@ inline std::string WriteChainDump(uint32_t length) {
 // A dump read back as the path search needs it.
 struct LoadedHeap {
   heap::HeapModel model;
-  ObjectGraph graph;
   ReverseGraph reverse;
 };
 
@@ -195,8 +194,7 @@ inline std::unique_ptr<LoadedHeap> LoadDump(const std::string& path, std::string
     *error = graph.error().ToString();
     return nullptr;
   }
-  loaded->graph = std::move(graph.value());
-  loaded->reverse = BuildReverseGraph(loaded->graph);
+  loaded->reverse = BuildReverseGraph(graph.value());
   return loaded;
 }
 

@@ -75,9 +75,7 @@ void RegisterHistogram(CLI::App& app, std::function<int()>& run) {
       auto analyzed = Analyze(o->dump, o->graph);
       if (!analyzed.ok()) return ReportError(analyzed.error());
       const AnalyzedHeap& h = *analyzed.value();
-      std::vector<uint64_t> retained = analysis::RetainedByClass(h.dominators, h.model.object_class.span(),
-                                                                 h.model.scan.classes.size());
-      auto rows = report::HistogramRows(h.model.scan, s, o->top, retained);
+      auto rows = report::HistogramRows(h.model.scan, s, o->top, h.retained_by_class.span());
       if (o->dump.json) PrintJson(report::HistogramJson(h.model.scan, rows));
       else fmt::print("{}", report::HistogramText(h.model.scan, rows));
       return 0;

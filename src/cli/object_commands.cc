@@ -47,10 +47,9 @@ void RegisterPaths(CLI::App& app, std::function<int()>& run) {
       const AnalyzedHeap& h = *analyzed.value();
       auto target = ParseObject(h.model, o->object);
       if (!target.ok()) return ReportError(target.error());
-      const analysis::ReverseGraph& reverse = h.reverse;
       analysis::PathOptions po;
       po.max_paths = o->max;
-      auto paths = analysis::FindGcRootPaths(h.model, h.graph, reverse, target.value(), po);
+      auto paths = analysis::FindGcRootPaths(h.model, h.reverse, target.value(), po);
       if (!paths.ok()) return ReportError(paths.error());
       if (o->dump.json) PrintJson(report::PathsJson(h.model, target.value(), paths.value()));
       else fmt::print("{}", report::PathsText(h.model, target.value(), paths.value()));

@@ -225,10 +225,20 @@ void BuildThreads(HeapModel& m, const FrameCollector& fc, const std::vector<Thre
   });
 }
 
+// The object index numbers objects in 32 bits: refuse a dump it can't hold
+// rather than wrap.
+Status CheckObjectCount(uint64_t objects) {
+  if (objects > ObjectIndex::kMaxObjects) {
+    return Error::BadInput(fmt::format("the dump has {} objects; heapscope's object index numbers at most {}",
+                                       objects, ObjectIndex::kMaxObjects));
+  }
+  return {};
+}
+
 }  // namespace
 
 ObjectIdx HeapModel::Find(uint64_t id) const {
-  uint64_t o = id_index.Find(id);
+  uint64_t o = id_index.Find(object_id.span(), id);
   return o == ObjectIndex::kNotFound ? kNoObject : o;
 }
 
@@ -337,6 +347,9 @@ Result<HeapModel> BuildHeapModel(const std::string& path, const ModelOptions& op
     if (!scan.ok()) return scan.error();
     m.scan = std::move(scan.value());
   }
+  // Checked on the scan's count before the graph pass allocates for every
+  // object, and again below on the objects the pass found.
+  if (Status s = CheckObjectCount(m.scan.objects() + m.scan.class_mirrors); !s.ok()) return s.error();
   // Pass 2: objects and references, in dump order, one thread.
   auto input = hprof::DumpInput::Open(path, options.read.threads);
   if (!input.ok()) return input.error();
@@ -364,6 +377,7 @@ Result<HeapModel> BuildHeapModel(const std::string& path, const ModelOptions& op
   b.Finish();
 
   // Pass 3: resolve ids to object numbers.
+  if (Status s = CheckObjectCount(m.object_count()); !s.ok()) return s.error();
   m.id_index = ObjectIndex::Build(m.object_id.span());
   m.ref_target.reserve(b.raw_targets.size());
   for (uint64_t id : b.raw_targets) {

@@ -86,7 +86,9 @@ struct HeapModel {
   // UTF-8; nullopt when o is no String or its value array is missing.
   std::optional<std::string> StringValue(ObjectIdx o) const;
 
-  // Internal: lookup and storage behind ObjectData.
+  // Internal: lookup and storage behind Find and ObjectData. id_index holds
+  // no pointer into object_id (Find hands it the column), so a moved or
+  // copied model needs no fix-up.
   ObjectIndex id_index;
   std::shared_ptr<hprof::DumpInput> input;  // plain dumps: field data is read from its map
   std::vector<uint8_t> arena;  // compressed dumps: data of the objects Find-able by ObjectData

@@ -1,15 +1,23 @@
 #include "heap/object_index.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
 #include <vector>
 
 namespace heapscope::heap {
 
 namespace {
-// At most this many buckets: 32 MiB of table, enough for any real heap
-// range to land a handful of objects per bucket.
-constexpr uint64_t kMaxBuckets = uint64_t{1} << 22;
+// At most this many buckets (32 MiB of table), and never more than objects:
+// enough for any real heap range to land a handful of objects per bucket,
+// without a small dump with far-apart ids paying for millions of buckets.
+// (Each probe in a bucket reads the id through the model's column, so a
+// bucket costs more to search than a run of sorted ids did: 2^23 buckets,
+// ~5 objects each on a 29M-object dump, kept Find as fast as the old index
+// with 2^22 buckets of 8 bytes.)
+constexpr uint64_t kMaxBuckets = uint64_t{1} << 23;
 // Dumps list objects mostly in address order (region by region), so the
 // sorted order is a merge of a few ascending runs; past this many runs a
 // plain sort is as good.
@@ -17,11 +25,19 @@ constexpr size_t kMaxMergedRuns = 256;
 }  // namespace
 
 ObjectIndex ObjectIndex::Build(std::span<const uint64_t> ids) {
-  ObjectIndex index;
   const uint64_t n = ids.size();
-  std::vector<uint64_t> order(n);
-  std::iota(order.begin(), order.end(), uint64_t{0});
-  auto by_id = [&](uint64_t a, uint64_t b) { return ids[a] != ids[b] ? ids[a] < ids[b] : a < b; };
+  if (n > kMaxObjects) {
+    // BuildHeapModel refuses such dumps with an error; reaching here is our bug.
+    std::fprintf(stderr, "heapscope: internal error: object index of %llu objects, at most %llu\n",
+                 static_cast<unsigned long long>(n), static_cast<unsigned long long>(kMaxObjects));
+    std::abort();
+  }
+  ObjectIndex index;
+  std::vector<uint32_t>& order = index.sorted_objects.storage();
+  order.resize(n);
+  std::iota(order.begin(), order.end(), uint32_t{0});
+  // Ties (a dump repeating an id) keep dump order, so Find gives the first.
+  auto by_id = [&](uint32_t a, uint32_t b) { return ids[a] != ids[b] ? ids[a] < ids[b] : a < b; };
   std::vector<uint64_t> run_starts{0};
   for (uint64_t i = 1; i < n && run_starts.size() <= kMaxMergedRuns; ++i) {
     if (ids[i] < ids[i - 1]) run_starts.push_back(i);
@@ -43,34 +59,32 @@ ObjectIndex ObjectIndex::Build(std::span<const uint64_t> ids) {
       run_starts.swap(merged);
     }
   }
-  index.sorted_ids.reserve(n);
-  index.sorted_objects.reserve(n);
-  for (uint64_t o : order) {
-    index.sorted_ids.push_back(ids[o]);
-    index.sorted_objects.push_back(o);
-  }
   if (n == 0) {
     index.bucket_begin.resize(2, 0);
     return index;
   }
-  index.base = index.sorted_ids[0];
-  uint64_t range = index.sorted_ids[n - 1] - index.base;
-  while ((range >> index.shift) >= kMaxBuckets) ++index.shift;
-  uint64_t buckets = (range >> index.shift) + 1;
-  index.bucket_begin.resize(buckets + 1, 0);
-  for (uint64_t i = 0; i < n; ++i) ++index.bucket_begin[((index.sorted_ids[i] - index.base) >> index.shift) + 1];
-  for (uint64_t b = 1; b <= buckets; ++b) index.bucket_begin[b] += index.bucket_begin[b - 1];
+  index.base = ids[order[0]];
+  const uint64_t range = ids[order[n - 1]] - index.base;
+  // bit_floor(n) >= 2 whenever the range is non-zero, so shift stays < 64.
+  const uint64_t max_buckets = std::min(kMaxBuckets, std::bit_floor(n));
+  while ((range >> index.shift) >= max_buckets) ++index.shift;
+  const uint64_t buckets = (range >> index.shift) + 1;
+  std::vector<uint32_t>& begin = index.bucket_begin.storage();
+  begin.resize(buckets + 1, 0);
+  // Counting needs no order: read the ids sequentially.
+  for (uint64_t id : ids) ++begin[((id - index.base) >> index.shift) + 1];
+  for (uint64_t b = 1; b <= buckets; ++b) begin[b] += begin[b - 1];
   return index;
 }
 
-uint64_t ObjectIndex::Find(uint64_t id) const {
-  if (sorted_ids.empty() || id < base) return kNotFound;
-  uint64_t b = (id - base) >> shift;
+uint64_t ObjectIndex::Find(std::span<const uint64_t> ids, uint64_t id) const {
+  if (sorted_objects.empty() || id < base) return kNotFound;
+  const uint64_t b = (id - base) >> shift;
   if (b + 1 >= bucket_begin.size()) return kNotFound;
-  const uint64_t* first = sorted_ids.span().data() + bucket_begin[b];
-  const uint64_t* last = sorted_ids.span().data() + bucket_begin[b + 1];
-  const uint64_t* it = std::lower_bound(first, last, id);
-  return it != last && *it == id ? sorted_objects[static_cast<uint64_t>(it - sorted_ids.span().data())] : kNotFound;
+  const uint32_t* first = sorted_objects.data() + bucket_begin[b];
+  const uint32_t* last = sorted_objects.data() + bucket_begin[b + 1];
+  const uint32_t* it = std::lower_bound(first, last, id, [ids](uint32_t o, uint64_t v) { return ids[o] < v; });
+  return it != last && ids[*it] == id ? uint64_t{*it} : kNotFound;
 }
 
 }  // namespace heapscope::heap

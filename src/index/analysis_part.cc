@@ -16,15 +16,11 @@ constexpr std::string_view kScalarsFile = "analysis.bin";
 
 // If one of these fires, a member was added to a result struct: give it a
 // file or a scalar below, then update the size (see model_codec.h).
-static_assert(sizeof(analysis::ObjectGraph) == 176);
 static_assert(sizeof(analysis::ReverseGraph) == 168);
 static_assert(sizeof(analysis::DominatorTree) == 248);
 
 template <typename Heap, typename F>
 void ForEachAnalysisColumn(Heap& h, F&& f) {
-  f("out_begin", h.graph.out_begin);
-  f("out_target", h.graph.out_target);
-  f("out_kind", h.graph.out_kind);
   f("in_begin", h.reverse.in_begin);
   f("in_source", h.reverse.in_source);
   f("in_kind", h.reverse.in_kind);
@@ -32,6 +28,7 @@ void ForEachAnalysisColumn(Heap& h, F&& f) {
   f("retained", h.dominators.retained);
   f("child_begin", h.dominators.child_begin);
   f("child", h.dominators.child);
+  f("retained_by_class", h.retained_by_class);
 }
 
 std::string_view WeakRefsName(analysis::WeakRefs w) {
@@ -39,14 +36,13 @@ std::string_view WeakRefsName(analysis::WeakRefs w) {
 }
 
 bool ColumnsAgree(const AnalyzedHeap& h) {
-  const uint64_t nodes = h.graph.node_count;
-  const uint64_t edges = h.graph.out_target.size();
-  return nodes == h.model.object_count() + 1 && h.graph.out_begin.size() == nodes + 1 &&
-         h.graph.out_begin[nodes] == edges && h.graph.out_kind.size() == edges &&
-         h.reverse.in_begin.size() == nodes + 1 && h.reverse.in_source.size() == edges &&
+  const uint64_t nodes = h.model.object_count() + 1;
+  const uint64_t edges = h.reverse.in_source.size();
+  return h.reverse.in_begin.size() == nodes + 1 && h.reverse.in_begin[nodes] == edges &&
          h.reverse.in_kind.size() == edges && h.dominators.idom.size() == nodes &&
          h.dominators.retained.size() == nodes && h.dominators.child_begin.size() == nodes + 1 &&
-         h.dominators.child_begin[nodes] == h.dominators.child.size();
+         h.dominators.child_begin[nodes] == h.dominators.child.size() &&
+         h.retained_by_class.size() == h.model.scan.classes.size();
 }
 
 }  // namespace
@@ -66,7 +62,6 @@ Result<uint64_t> WriteAnalysisPart(const std::string& dir, const AnalyzedHeap& h
   });
   if (!s.ok()) return s.error();
   BlobWriter scalars;
-  scalars.U64(heap.graph.node_count);
   scalars.U64(heap.dominators.reachable_objects);
   scalars.U64(heap.dominators.unreachable_objects);
   scalars.U64(heap.dominators.unreachable_bytes);
@@ -110,7 +105,6 @@ Status LoadAnalysisPart(const OpenedPart& part, AnalyzedHeap* heap) {
   auto bytes = part.Bytes(std::string(kScalarsFile), 1);
   if (!bytes.ok()) return bytes.error();
   BlobReader r(bytes.value());
-  heap->graph.node_count = r.U64();
   heap->dominators.reachable_objects = r.U64();
   heap->dominators.unreachable_objects = r.U64();
   heap->dominators.unreachable_bytes = r.U64();

@@ -17,7 +17,7 @@
 
 namespace heapscope::index {
 
-// Writes heap.graph, heap.reverse and heap.dominators.
+// Writes heap.reverse, heap.dominators and heap.retained_by_class.
 Result<uint64_t> WriteAnalysisPart(const std::string& dir, const AnalyzedHeap& heap, analysis::WeakRefs weak_refs,
                                    bool keep_unreachable, uint64_t model_build_id);
 
@@ -25,7 +25,7 @@ Result<uint64_t> WriteAnalysisPart(const std::string& dir, const AnalyzedHeap& h
 std::string AnalysisPartStaleness(const nlohmann::json& manifest, analysis::WeakRefs weak_refs,
                                   bool keep_unreachable, uint64_t model_build_id);
 
-// Fills heap->graph, reverse and dominators from a verified part; heap->model
+// Fills heap->reverse, dominators and retained_by_class from a verified part; heap->model
 // must be loaded. Fails on files that don't decode or don't fit the model.
 Status LoadAnalysisPart(const OpenedPart& part, AnalyzedHeap* heap);
 

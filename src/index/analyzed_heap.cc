@@ -192,7 +192,6 @@ class Builder {
           return {};
         }
         open = {PartProblem::kCorrupt, s.error().message, {}};
-        heap_->graph = {};
         heap_->reverse = {};
         heap_->dominators = {};
       }
@@ -208,14 +207,16 @@ class Builder {
     graph_options.weak_refs = opt_.weak_refs;
     auto graph = analysis::BuildObjectGraph(heap_->model, graph_options);
     if (!graph.ok()) return graph.error();
-    heap_->graph = std::move(graph.value());
     phase = Phase("graph", phase);
     analysis::DominatorOptions dominator_options;
     dominator_options.keep_unreachable = opt_.keep_unreachable;
-    heap_->reverse = analysis::BuildReverseGraph(heap_->graph);
+    heap_->reverse = analysis::BuildReverseGraph(graph.value());
     phase = Phase("reverse graph", phase);
-    heap_->dominators = analysis::ComputeDominators(heap_->graph, heap_->reverse, heap_->model.shallow_size.span(),
+    heap_->dominators = analysis::ComputeDominators(graph.value(), heap_->reverse, heap_->model.shallow_size.span(),
                                                     dominator_options);
+    graph.value() = analysis::ObjectGraph{};  // the forward graph is not kept (see AnalyzedHeap)
+    heap_->retained_by_class.storage() = analysis::RetainedByClass(heap_->dominators, heap_->model.object_class.span(),
+                                                         heap_->model.scan.classes.size());
     phase = Phase("dominators", phase);
     FinishModelWrite();
     phase = Phase("model write (waited for)", phase);

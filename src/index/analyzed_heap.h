@@ -1,5 +1,5 @@
 // index/analyzed_heap.h - what graph commands start from: a dump's model,
-// graph, reverse graph and dominators, reopened from its index when valid
+// reverse graph, dominators and retained sizes, reopened from its index when valid
 // (format, heapscope build, dump size/mtime/head+tail hashes and every file's
 // length and XXH3-64 all match), else built, written and noted in one line.
 // Never a silently wrong answer. The result is read-only and shareable across
@@ -56,11 +56,15 @@ struct IndexInfo {
   std::vector<BuildPhase> phases;  // what was built, step by step
 };
 
+// The forward ObjectGraph is not kept: dominators need it once, and paths
+// take their forward edges from the model's references.
 struct AnalyzedHeap {
   heap::HeapModel model;
-  analysis::ObjectGraph graph;
   analysis::ReverseGraph reverse;
   analysis::DominatorTree dominators;
+  // Per class (ClassIdx): analysis::RetainedByClass, computed once so
+  // `histogram --retained` needs no walk of the dominator tree.
+  heap::Column<uint64_t> retained_by_class;
   IndexInfo index;
 };
 

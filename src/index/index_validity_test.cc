@@ -111,7 +111,7 @@ TEST_F(ValidityTest, AppendedDumpIsStale) {
 }
 
 TEST_F(ValidityTest, FlippedByteInAnyFileIsCorrupt) {
-  for (std::string file : {"model/ref_target.col", "model/model.bin", "model/id_sorted_ids.col",
+  for (std::string file : {"model/ref_target.col", "model/model.bin", "model/id_sorted_objects.col",
                            "analysis-as-mat/retained.col", "analysis-as-mat/in_source.col"}) {
     SCOPED_TRACE(file);
     std::vector<uint8_t> bytes = ReadAll(IndexFile(file));

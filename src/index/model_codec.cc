@@ -22,11 +22,11 @@ static_assert(sizeof(hprof::ReadSummary) == 160);
 static_assert(sizeof(heap::JvmLayout) == 56);
 static_assert(sizeof(ClassTable) == 408);
 static_assert(sizeof(HeapScan) == 1008);
-static_assert(sizeof(heap::ObjectIndex) == 184);
+static_assert(sizeof(heap::ObjectIndex) == 128);
 static_assert(sizeof(heap::RootEntry) == 24);
 static_assert(sizeof(heap::StackFrame) == 104);
 static_assert(sizeof(heap::ThreadInfo) == 136);
-static_assert(sizeof(heap::HeapModel) == 1848);
+static_assert(sizeof(heap::HeapModel) == 1792);
 
 template <typename T>
 void PutInts(BlobWriter& w, const std::vector<T>& v) {

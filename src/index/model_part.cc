@@ -31,7 +31,6 @@ void ForEachModelColumn(Model& m, F&& f) {
   f("ref_target", m.ref_target);
   f("ref_slot", m.ref_slot);
   f("data_length", m.data_length);
-  f("id_sorted_ids", m.id_index.sorted_ids);
   f("id_sorted_objects", m.id_index.sorted_objects);
   f("id_bucket_begin", m.id_index.bucket_begin);
 }
@@ -49,12 +48,13 @@ nlohmann::ordered_json IdentityJson(const std::string& dump_path, const DumpIden
 bool ColumnsAgree(const heap::HeapModel& m) {
   uint64_t n = m.object_count();
   for (uint64_t size : {m.object_class.size(), m.shallow_size.size(), m.object_kind.size(), m.data_offset.size(),
-                        m.array_length.size(), m.data_length.size(), m.id_index.sorted_ids.size(),
-                        m.id_index.sorted_objects.size()}) {
+                        m.array_length.size(), m.data_length.size(), m.id_index.sorted_objects.size()}) {
     if (size != n) return false;
   }
+  const heap::ObjectIndex& idx = m.id_index;
   return m.ref_begin.size() == n + 1 && m.ref_target.size() == m.ref_slot.size() &&
-         m.ref_begin[n] == m.ref_target.size() && m.id_index.bucket_begin.size() >= 2;
+         m.ref_begin[n] == m.ref_target.size() && n <= heap::ObjectIndex::kMaxObjects &&
+         idx.bucket_begin.size() >= 2 && idx.bucket_begin[idx.bucket_begin.size() - 1] == n && idx.shift < 64;
 }
 
 }  // namespace

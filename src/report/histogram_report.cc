@@ -18,7 +18,7 @@ std::string HumanBytes(uint64_t bytes) {
 }
 
 std::vector<HistogramRow> HistogramRows(const heap::HeapScan& scan, HistogramSort sort, size_t top,
-                                        const std::vector<uint64_t>& retained) {
+                                        std::span<const uint64_t> retained) {
   std::vector<HistogramRow> rows;
   for (heap::ClassIdx c = 0; c < scan.classes.size(); ++c) {
     const heap::ClassCount& cc = scan.per_class[c];

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <span>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,7 +32,7 @@ struct HistogramRow {
 // `top` of them (0 = all). `retained` (per ClassIdx, may be empty) adds
 // retained bytes to each row.
 std::vector<HistogramRow> HistogramRows(const heap::HeapScan& scan, HistogramSort sort, size_t top,
-                                        const std::vector<uint64_t>& retained = {});
+                                        std::span<const uint64_t> retained = {});
 
 nlohmann::ordered_json HistogramJson(const heap::HeapScan& scan, const std::vector<HistogramRow>& rows);
 std::string HistogramText(const heap::HeapScan& scan, const std::vector<HistogramRow>& rows);

@@ -32,7 +32,7 @@ class PathReportTest : public ::testing::Test {
     analysis::PathOptions options;
     options.max_paths = max_paths;
     options.max_edges = max_edges;
-    auto r = analysis::FindGcRootPaths(heap_->model, heap_->graph, heap_->reverse, heap_->model.Find(id), options);
+    auto r = analysis::FindGcRootPaths(heap_->model, heap_->reverse, heap_->model.Find(id), options);
     EXPECT_TRUE(r.ok());
     return r.ok() ? r.value() : analysis::GcRootPaths{};
   }
