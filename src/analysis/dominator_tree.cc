@@ -20,6 +20,10 @@ struct DepthFirstOrder {
 DepthFirstOrder NumberDepthFirst(const ObjectGraph& g, bool keep_unreachable) {
   DepthFirstOrder d;
   d.number.assign(g.node_count, kNoNode);
+  // Exact sizes: growing two vectors of 4 bytes a node by doubling would
+  // hold both copies at once, at the build's peak.
+  d.vertex.reserve(g.node_count);
+  d.parent.reserve(g.node_count);
   struct Frame {
     NodeId node;
     uint64_t next_edge;
@@ -61,10 +65,14 @@ DepthFirstOrder NumberDepthFirst(const ObjectGraph& g, bool keep_unreachable) {
 
 }  // namespace
 
-DominatorTree ComputeDominators(const ObjectGraph& g, const ReverseGraph& reverse, std::span<const uint64_t> shallow,
+DominatorTree ComputeDominators(ObjectGraph g, const ReverseGraph& reverse, std::span<const uint64_t> shallow,
                                 const DominatorOptions& options) {
   DepthFirstOrder dfs = NumberDepthFirst(g, options.keep_unreachable);
   const NodeId m = static_cast<NodeId>(dfs.vertex.size());
+  const uint64_t node_count = g.node_count;
+  // Only the depth-first search walks forward edges: let them go before
+  // the semi-dominator arrays are made.
+  g = ObjectGraph{};
 
   // Semi-dominators, in reverse preorder. Nodes numbered above the one being
   // processed are linked into the forest through `ancestor` (their DFS
@@ -112,8 +120,10 @@ DominatorTree ComputeDominators(const ObjectGraph& g, const ReverseGraph& revers
   std::vector<NodeId>().swap(ancestor);
 
   // Immediate dominators: the nearest ancestor in the DFS tree at or above
-  // the semi-dominator, found by walking up already-final dominators.
-  std::vector<NodeId> idom(dfs.parent);
+  // the semi-dominator, found by walking up already-final dominators. They
+  // replace the DFS parents in place (a node's parent is read only before
+  // its own dominator is set).
+  std::vector<NodeId>& idom = dfs.parent;
   for (NodeId w = 1; w < m; ++w) {
     NodeId d = idom[w];
     while (d > semi[w]) d = idom[d];
@@ -122,39 +132,43 @@ DominatorTree ComputeDominators(const ObjectGraph& g, const ReverseGraph& revers
   std::vector<NodeId>().swap(semi);
 
   DominatorTree tree;
-  tree.idom.resize(g.node_count, kNoNode);
-  tree.retained.resize(g.node_count, 0);
+  tree.idom.resize(node_count, kNoNode);
+  tree.retained.resize(node_count, 0);
   for (NodeId k = 1; k < m; ++k) tree.idom[dfs.vertex[k]] = dfs.vertex[idom[k]];
 
   // Retained sizes: children come after their dominator in preorder, so one
   // reverse sweep adds each node into its dominator.
-  std::vector<uint64_t> retained(m, 0);
-  for (NodeId k = 1; k < m; ++k) retained[k] = shallow[ObjectOf(dfs.vertex[k])];
-  for (NodeId k = m; k-- > 1;) retained[idom[k]] += retained[k];
-  for (NodeId k = 0; k < m; ++k) tree.retained[dfs.vertex[k]] = retained[k];
+  for (NodeId k = 1; k < m; ++k) tree.retained[dfs.vertex[k]] = shallow[ObjectOf(dfs.vertex[k])];
+  for (NodeId k = m; k-- > 1;) tree.retained[dfs.vertex[idom[k]]] += tree.retained[dfs.vertex[k]];
+  std::vector<NodeId>().swap(dfs.vertex);
+  std::vector<NodeId>().swap(dfs.parent);
 
   tree.reachable_objects = dfs.reached - 1;
-  for (NodeId n = 1; n < g.node_count; ++n) {
+  for (NodeId n = 1; n < node_count; ++n) {
     if (dfs.number[n] == kNoNode || dfs.number[n] >= dfs.reached) {
       ++tree.unreachable_objects;
       tree.unreachable_bytes += shallow[ObjectOf(n)];
     }
   }
+  std::vector<NodeId>().swap(dfs.number);
 
-  // Children lists, largest retained first.
-  tree.child_begin.resize(g.node_count + 1, 0);
-  for (NodeId n = 1; n < g.node_count; ++n) {
+  // Children lists, largest retained first. child_begin first counts, then
+  // (as each child is placed) walks to its node's end, then shifts one
+  // place to hold the starts: no second array of positions.
+  tree.child_begin.resize(node_count + 1, 0);
+  for (NodeId n = 1; n < node_count; ++n) {
     if (tree.idom[n] != kNoNode) ++tree.child_begin[tree.idom[n] + 1];
   }
-  for (uint64_t n = 1; n <= g.node_count; ++n) tree.child_begin[n] += tree.child_begin[n - 1];
-  tree.child.resize(tree.child_begin[g.node_count]);
-  std::vector<uint32_t> fill(tree.child_begin.span().begin(), tree.child_begin.span().end() - 1);
-  for (NodeId n = 1; n < g.node_count; ++n) {
-    if (tree.idom[n] != kNoNode) tree.child[fill[tree.idom[n]]++] = n;
+  for (uint64_t n = 1; n <= node_count; ++n) tree.child_begin[n] += tree.child_begin[n - 1];
+  tree.child.resize(tree.child_begin[node_count]);
+  for (NodeId n = 1; n < node_count; ++n) {
+    if (tree.idom[n] != kNoNode) tree.child[tree.child_begin[tree.idom[n]]++] = n;
   }
+  for (uint64_t n = node_count; n > 0; --n) tree.child_begin[n] = tree.child_begin[n - 1];
+  tree.child_begin[0] = 0;
   auto& kids = tree.child.storage();
   const auto& ret = tree.retained;
-  for (NodeId n = 0; n < g.node_count; ++n) {
+  for (NodeId n = 0; n < node_count; ++n) {
     std::sort(kids.begin() + static_cast<int64_t>(tree.child_begin[n]),
               kids.begin() + static_cast<int64_t>(tree.child_begin[n + 1]), [&](NodeId a, NodeId b) {
                 return ret[a] != ret[b] ? ret[a] > ret[b] : a < b;

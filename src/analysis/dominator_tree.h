@@ -56,8 +56,10 @@ struct DominatorTree {
 
 // `reverse` is BuildReverseGraph(graph). `shallow` holds the shallow size
 // of every object (indexed by ObjectIdx, graph.node_count - 1 entries):
-// HeapModel::shallow_size.
-DominatorTree ComputeDominators(const ObjectGraph& graph, const ReverseGraph& reverse,
+// HeapModel::shallow_size. The graph is taken by value and freed once the
+// depth-first search is done with it (move it in to save its memory at the
+// peak; a caller that still needs it passes a copy).
+DominatorTree ComputeDominators(ObjectGraph graph, const ReverseGraph& reverse,
                                 std::span<const uint64_t> shallow, const DominatorOptions& options);
 
 // Retained size per class counting only objects not dominated by another

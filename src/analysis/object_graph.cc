@@ -162,14 +162,17 @@ ReverseGraph BuildReverseGraph(const ObjectGraph& g) {
   for (uint64_t n = 1; n <= g.node_count; ++n) r.in_begin[n] += r.in_begin[n - 1];
   r.in_source.resize(edges);
   r.in_kind.resize(edges);
-  std::vector<uint64_t> fill(r.in_begin.span().begin(), r.in_begin.span().end() - 1);
+  // in_begin[t] walks from t's start to its end as t's edges are placed,
+  // then everything shifts one place back: no second array of positions.
   for (NodeId n = 0; n < g.node_count; ++n) {
     for (uint64_t e = g.out_begin[n]; e < g.out_begin[n + 1]; ++e) {
-      uint64_t at = fill[g.out_target[e]]++;
+      uint64_t at = r.in_begin[g.out_target[e]]++;
       r.in_source[at] = n;
       r.in_kind[at] = g.out_kind[e];
     }
   }
+  for (uint64_t n = g.node_count; n > 0; --n) r.in_begin[n] = r.in_begin[n - 1];
+  r.in_begin[0] = 0;
   return r;
 }
 

@@ -211,10 +211,12 @@ class Builder {
     analysis::DominatorOptions dominator_options;
     dominator_options.keep_unreachable = opt_.keep_unreachable;
     heap_->reverse = analysis::BuildReverseGraph(graph.value());
+    graph.value().out_kind = {};  // the reverse graph has the kinds; dominators need none
     phase = Phase("reverse graph", phase);
-    heap_->dominators = analysis::ComputeDominators(graph.value(), heap_->reverse, heap_->model.shallow_size.span(),
-                                                    dominator_options);
-    graph.value() = analysis::ObjectGraph{};  // the forward graph is not kept (see AnalyzedHeap)
+    // The forward graph is not kept (see AnalyzedHeap): dominators free it
+    // as soon as their search is done with it.
+    heap_->dominators = analysis::ComputeDominators(std::move(graph.value()), heap_->reverse,
+                                                    heap_->model.shallow_size.span(), dominator_options);
     heap_->retained_by_class.storage() = analysis::RetainedByClass(heap_->dominators, heap_->model.object_class.span(),
                                                          heap_->model.scan.classes.size());
     phase = Phase("dominators", phase);
