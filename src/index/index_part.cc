@@ -266,10 +266,19 @@ PartOpen OpenPart(const std::string& dir,
   auto work = [&] {
     for (size_t k; (k = next.fetch_add(1)) < order.size();) {
       std::span<const uint8_t> b = maps[order[k]]->bytes();
-      hashes[order[k]] = XXH3_64bits(b.data(), b.size());
-      // Hand the pages back: the page cache keeps them, and the command's
-      // RSS then shows what it reads, not 4 GB of verified columns.
-      maps[order[k]]->Release(0, b.size());
+      // Hashed a chunk at a time, each chunk's pages handed back as soon as
+      // it is done: the page cache keeps them, and the command's RSS then
+      // shows what it reads, not gigabytes of verified columns.
+      constexpr uint64_t kChunk = uint64_t{32} << 20;
+      XXH3_state_t* state = XXH3_createState();
+      XXH3_64bits_reset(state);
+      for (uint64_t at = 0; at < b.size(); at += kChunk) {
+        const uint64_t n = std::min<uint64_t>(kChunk, b.size() - at);
+        XXH3_64bits_update(state, b.data() + at, n);
+        maps[order[k]]->Release(at, n);
+      }
+      hashes[order[k]] = XXH3_64bits_digest(state);
+      XXH3_freeState(state);
     }
   };
   unsigned n = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
