@@ -179,8 +179,19 @@ DominatorTree ComputeDominators(ObjectGraph g, const ReverseGraph& reverse, std:
 
 std::vector<uint64_t> RetainedByClass(const DominatorTree& tree, std::span<const heap::ClassIdx> object_class,
                                       size_t class_count) {
-  std::vector<uint64_t> by_class(class_count, 0);
-  std::vector<uint32_t> on_path(class_count, 0);  // objects of each class on the current root path
+  std::vector<uint32_t> identity(class_count);
+  for (size_t c = 0; c < class_count; ++c) identity[c] = static_cast<uint32_t>(c);
+  return RetainedByGroup(tree, object_class, identity, class_count);
+}
+
+std::vector<uint64_t> RetainedByGroup(const DominatorTree& tree, std::span<const heap::ClassIdx> object_class,
+                                      std::span<const uint32_t> group_of_class, size_t group_count) {
+  std::vector<uint64_t> by_group(group_count, 0);
+  std::vector<uint32_t> on_path(group_count, 0);  // objects of each group on the current root path
+  auto group_of = [&](NodeId n) -> size_t {
+    heap::ClassIdx c = object_class[ObjectOf(n)];
+    return c < group_of_class.size() ? group_of_class[c] : group_count;
+  };
   struct Frame {
     NodeId node;
     uint64_t next_child;
@@ -190,21 +201,21 @@ std::vector<uint64_t> RetainedByClass(const DominatorTree& tree, std::span<const
     Frame& f = stack.back();
     if (f.next_child == tree.child_begin[f.node + 1]) {
       if (f.node != kSuperRoot) {
-        heap::ClassIdx c = object_class[ObjectOf(f.node)];
-        if (c < class_count) --on_path[c];
+        size_t g = group_of(f.node);
+        if (g < group_count) --on_path[g];
       }
       stack.pop_back();
       continue;
     }
     NodeId child = tree.child[f.next_child++];
-    heap::ClassIdx c = object_class[ObjectOf(child)];
-    if (c < class_count) {
-      if (on_path[c] == 0) by_class[c] += tree.retained[child];
-      ++on_path[c];
+    size_t g = group_of(child);
+    if (g < group_count) {
+      if (on_path[g] == 0) by_group[g] += tree.retained[child];
+      ++on_path[g];
     }
     stack.push_back({child, tree.child_begin[child]});
   }
-  return by_class;
+  return by_group;
 }
 
 std::vector<heap::ObjectIdx> TopRetainers(const DominatorTree& tree, size_t n) {

@@ -69,6 +69,11 @@ DominatorTree ComputeDominators(ObjectGraph graph, const ReverseGraph& reverse,
 std::vector<uint64_t> RetainedByClass(const DominatorTree& tree,
                                       std::span<const heap::ClassIdx> object_class,
                                       size_t class_count);
+// The same for groups of classes (packages, say): `group_of_class` maps
+// each class to its group (or group_count for none); an object counts when
+// no object of the same group is above it.
+std::vector<uint64_t> RetainedByGroup(const DominatorTree& tree, std::span<const heap::ClassIdx> object_class,
+                                      std::span<const uint32_t> group_of_class, size_t group_count);
 
 // The n objects with the largest retained size, largest first (ties by
 // object index).

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/dump_options.h"
+#include "cli/analyze_command.h"
 #include "cli/graph_commands.h"
 #include "cli/index_command.h"
 #include "cli/object_commands.h"
@@ -109,6 +110,7 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterThreads(app, run);
   RegisterDominators(app, run);
   RegisterIndex(app, run);
+  RegisterAnalyze(app, run);
   RegisterPaths(app, run);
   RegisterObject(app, run);
 }
