@@ -51,3 +51,8 @@ echo "== $heapscope histogram $dump --top 15"
 echo
 echo "== $heapscope dominators $dump --top 10"
 "$heapscope" dominators "$dump" --top 10
+
+echo
+echo "== $heapscope analyze $dump -o $out_dir/report"
+"$heapscope" analyze "$dump" -o "$out_dir/report"
+echo "open $out_dir/report/report.html in a browser for the full report"
