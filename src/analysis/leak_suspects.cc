@@ -148,7 +148,7 @@ class SuspectFinder {
   void Classify(LeakSuspect& s, const std::vector<ObjectIdx>& chain) {
     const ObjectIdx finalizer_mirror = finalizer_ == kNoClass ? kNoObject : m_.Find(t_.class_id[finalizer_]);
     for (ObjectIdx o : chain) {
-      if (o == finalizer_mirror || ClassOf(o) == finalizer_) {
+      if (finalizer_ != kNoClass && (o == finalizer_mirror || ClassOf(o) == finalizer_)) {
         s.category = SuspectCategory::kFinalizer;
         s.finalizer = ReadFinalizerBacklog(collections_.fields(), tree_);
         s.instances = std::max<uint64_t>(s.finalizer.pending, 1);
