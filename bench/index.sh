@@ -2,7 +2,8 @@
 # bench/index.sh [OUTDIR] [RUNS=3] - the graph-analysis benchmark (not a
 # test): full index build of bench/data/big.hprof (parse, model, graph,
 # dominators, retained sizes, written as mapped columns), reopen of the
-# valid index, and queries on it; wall time and peak RSS from
+# valid index, queries on it, and `analyze` end to end with the index
+# reopened and rebuilt; wall time and peak RSS from
 # /usr/bin/time -v, medians of RUNS, with `cat DUMP` timed in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,11 +34,15 @@ results=$(
   measure "dominators-top-10" "$heapscope" dominators "$dump" --index-dir "$index_dir" --top 10
   measure "dominators-of-largest" "$heapscope" dominators "$dump" --index-dir "$index_dir" --roots --top 10
   measure "histogram-retained" "$heapscope" histogram "$dump" --index-dir "$index_dir" --retained --top 10
+  measure "analyze-reopened" "$heapscope" analyze "$dump" --index-dir "$index_dir" -o "$index_dir/report"
+  measure "analyze-cold" "$heapscope" analyze "$dump" --index-dir "$index_dir" --rebuild-index -o "$index_dir/report"
 )
 printf "%-24s %10s %12s\n" "command (incl. reopen)" "median s" "peak RSS MiB"
-for label in cat index-build index-reopen dominators-top-10 dominators-of-largest histogram-retained; do
+for label in cat index-build index-reopen dominators-top-10 dominators-of-largest histogram-retained \
+             analyze-reopened analyze-cold; do
   w=$(echo "$results" | awk -v l="$label" '$1==l {print $2}' | median)
   r=$(echo "$results" | awk -v l="$label" '$1==l {print $3}' | median)
   printf "%-24s %10s %12s\n" "$label" "$w" "$r"
 done
-echo "index size: $(du -sh "$index_dir" | cut -f1); dump: $(du -h "$dump" | cut -f1)"
+echo "index size: $(du -sh --exclude=report "$index_dir" | cut -f1); dump: $(du -h "$dump" | cut -f1)"
+echo "report.html: $(du -h "$index_dir/report/report.html" | cut -f1); report.json: $(du -h "$index_dir/report/report.json" | cut -f1)"

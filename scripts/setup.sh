@@ -12,7 +12,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   openjdk-17-jdk-headless
+  chromium nodejs
 )
+# npm comes with NodeSource's nodejs (which conflicts with Debian's npm
+# package); Debian's own nodejs needs Debian's npm.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -24,6 +28,15 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The browser test's Node packages (tests/browser: playwright-core, which
+# drives the chromium above and downloads no browser). npm ci again only when
+# package-lock.json changed.
+if [ ! -d tests/browser/node_modules ] || [ tests/browser/package-lock.json -nt tests/browser/node_modules ]; then
+  echo "setup: npm ci in tests/browser"
+  npm ci --prefix tests/browser --no-audit --no-fund >/dev/null
+  touch tests/browser/node_modules
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -20,6 +20,9 @@ constexpr uint32_t kUnreached = std::numeric_limits<uint32_t>::max();
 constexpr uint64_t kWideNode = 1024;
 
 bool IsStrong(EdgeKind k) { return k == EdgeKind::kRoot || k == EdgeKind::kField || k == EdgeKind::kStatic; }
+bool IsPseudo(EdgeKind k) {
+  return k == EdgeKind::kClass || k == EdgeKind::kSuper || k == EdgeKind::kLoader || k == EdgeKind::kDefined;
+}
 
 // Strong-edge distance from every node to the target, found by a
 // breadth-first search over the reverse graph. The search runs only as deep
@@ -27,8 +30,8 @@ bool IsStrong(EdgeKind k) { return k == EdgeKind::kRoot || k == EdgeKind::kField
 // neighbourhood of the target, not the whole graph.
 class DistanceToTarget {
  public:
-  DistanceToTarget(const ReverseGraph& reverse, uint64_t node_count, NodeId target)
-      : reverse_(reverse), plus_one_(static_cast<uint32_t*>(std::calloc(node_count, sizeof(uint32_t)))) {
+  DistanceToTarget(const ReverseGraph& reverse, uint64_t node_count, NodeId target, bool pseudo)
+      : reverse_(reverse), pseudo_(pseudo), plus_one_(static_cast<uint32_t*>(std::calloc(node_count, sizeof(uint32_t)))) {
     if (plus_one_ == nullptr) throw std::bad_alloc();
     Set(target, 0);
     queue_.push_back(target);
@@ -61,7 +64,8 @@ class DistanceToTarget {
     NodeId v = queue_[head_++];
     const uint32_t next = (*this)[v] + 1;
     for (uint64_t e = reverse_.in_begin[v]; e < reverse_.in_begin[v + 1]; ++e) {
-      if (!IsStrong(static_cast<EdgeKind>(reverse_.in_kind[e]))) continue;
+      const auto kind = static_cast<EdgeKind>(reverse_.in_kind[e]);
+      if (!IsStrong(kind) && !(pseudo_ && IsPseudo(kind))) continue;
       NodeId s = reverse_.in_source[e];
       if ((*this)[s] != kUnreached) continue;
       Set(s, next);
@@ -75,6 +79,7 @@ class DistanceToTarget {
     void operator()(uint32_t* p) const { std::free(p); }
   };
   const ReverseGraph& reverse_;
+  const bool pseudo_;
   // Distance + 1 per node, 0 = unlabeled. calloc hands out untouched zero
   // pages, so a query that labels a small neighbourhood pays for that, not
   // for clearing 4 bytes of every object in the heap.
@@ -98,8 +103,8 @@ class DistanceToTarget {
 class PathEnumerator {
  public:
   PathEnumerator(const heap::HeapModel& model, uint64_t node_count, DistanceToTarget& dist, NodeId target,
-                 const PathOptions& options, GcRootPaths& out)
-      : model_(model), referent_slot_(ReferentSlots(model)), dist_(dist), target_(target), options_(options),
+                 const PathOptions& options, bool pseudo, GcRootPaths& out)
+      : model_(model), pseudo_(pseudo), referent_slot_(ReferentSlots(model)), dist_(dist), target_(target), options_(options),
         out_(out), on_path_((node_count + 63) / 64, 0) {
     for (const heap::RootEntry& r : model.roots) roots_.push_back(NodeOf(r.object));
     std::sort(roots_.begin(), roots_.end());
@@ -134,9 +139,42 @@ class PathEnumerator {
     uint32_t slot;
   };
   uint64_t EdgesBegin(NodeId n) const { return n == kSuperRoot ? 0 : model_.ref_begin[ObjectOf(n)]; }
-  uint64_t EdgesEnd(NodeId n) const { return n == kSuperRoot ? roots_.size() : model_.ref_begin[ObjectOf(n) + 1]; }
-  Edge EdgeAt(NodeId u, uint64_t e) const {
+  uint64_t EdgesEnd(NodeId n) {
+    if (n == kSuperRoot) return roots_.size();
+    return model_.ref_begin[ObjectOf(n) + 1] + (pseudo_ ? PseudoEdges(n).size() : 0);
+  }
+  // With pseudo-edges, edge e past the references is pseudo-edge e - end.
+  const std::vector<std::pair<NodeId, EdgeKind>>& PseudoEdges(NodeId n) {
+    auto [it, inserted] = pseudo_edges_.try_emplace(n);
+    if (!inserted) return it->second;
+    const heap::ClassTable& t = model_.scan.classes;
+    const heap::ObjectIdx o = ObjectOf(n);
+    auto add = [&](uint64_t id, EdgeKind kind) {
+      const heap::ObjectIdx target = id == 0 ? heap::kNoObject : model_.Find(id);
+      if (target != heap::kNoObject) it->second.push_back({NodeOf(target), kind});
+    };
+    if (static_cast<heap::ObjectKind>(model_.object_kind[o]) == heap::ObjectKind::kClass) {
+      const heap::ClassIdx self = t.Find(model_.object_id[o]);
+      if (self != heap::kNoClass) {
+        if (t.super[self] != heap::kNoClass) add(t.class_id[t.super[self]], EdgeKind::kSuper);
+        add(t.loader_id[self], EdgeKind::kLoader);
+      }
+      return it->second;
+    }
+    const heap::ClassIdx c = model_.object_class[o];
+    if (c != heap::kNoClass) add(t.class_id[c], EdgeKind::kClass);
+    const uint64_t id = model_.object_id[o];
+    for (heap::ClassIdx k = 0; k < t.size(); ++k) {
+      if (t.loader_id[k] == id) add(t.class_id[k], EdgeKind::kDefined);
+    }
+    return it->second;
+  }
+  Edge EdgeAt(NodeId u, uint64_t e) {
     if (u == kSuperRoot) return {roots_[e], EdgeKind::kRoot, 0};
+    if (const uint64_t refs_end = model_.ref_begin[ObjectOf(u) + 1]; e >= refs_end) {
+      const auto& [target, kind] = PseudoEdges(u)[e - refs_end];
+      return {target, kind, 0};
+    }
     const heap::ObjectIdx o = ObjectOf(u), target = model_.ref_target[e];
     if (target == heap::kNoObject) return {kNoNode, EdgeKind::kField, 0};
     const uint32_t slot = model_.ref_slot[e];
@@ -184,7 +222,7 @@ class PathEnumerator {
   }
 
   // Whether edge e of u leads to the target.
-  bool Usable(NodeId u, uint64_t e) const {
+  bool Usable(NodeId u, uint64_t e) {
     const NodeId v = EdgeAt(u, e).target;
     return v != kNoNode && dist_[v] != kUnreached;
   }
@@ -266,7 +304,11 @@ class PathEnumerator {
   }
 
   const heap::HeapModel& model_;
+  const bool pseudo_;
   const std::vector<uint32_t> referent_slot_;
+  // Pseudo-edges of the nodes visited, made once each (a loader's defined
+  // classes take a scan of the class table).
+  std::unordered_map<NodeId, std::vector<std::pair<NodeId, EdgeKind>>> pseudo_edges_;
   std::vector<NodeId> roots_;  // the super-root's edges: each root object once, in object order
   DistanceToTarget& dist_;
   NodeId target_;
@@ -308,10 +350,16 @@ Result<GcRootPaths> FindGcRootPaths(const heap::HeapModel& model, const ReverseG
   GcRootPaths result;
   if (options.max_paths == 0) return result;
   const NodeId target_node = NodeOf(target);
-  DistanceToTarget dist(reverse, node_count, target_node);
-  dist.ExtendUntilLabeled(kSuperRoot);
-  if (dist[kSuperRoot] == kUnreached) return result;
-  PathEnumerator(model, node_count, dist, target_node, options, result).Run();
+  for (bool pseudo : {false, true}) {
+    if (pseudo && !(options.pseudo_fallback && result.paths.empty() && result.complete)) break;
+    result = {};
+    result.through_pseudo_edges = pseudo;
+    DistanceToTarget dist(reverse, node_count, target_node, pseudo);
+    dist.ExtendUntilLabeled(kSuperRoot);
+    if (dist[kSuperRoot] == kUnreached) continue;
+    PathEnumerator(model, node_count, dist, target_node, options, pseudo, result).Run();
+  }
+  if (result.paths.empty()) result.through_pseudo_edges = false;
   AttachRoots(model, result.paths);
   return result;
 }

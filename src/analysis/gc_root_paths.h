@@ -23,7 +23,8 @@ namespace heapscope::analysis {
 struct PathStep {
   heap::ObjectIdx object;
   // How the previous step references this object: kRoot for the first
-  // step (a GC root), kField or kStatic after it.
+  // step (a GC root), kField or kStatic after it (a pseudo-edge kind only
+  // with PathOptions::pseudo_fallback).
   EdgeKind via;
   // The previous object's reference slot (HeapModel::SlotName of the
   // previous object); 0 for the first step.
@@ -44,6 +45,12 @@ inline constexpr uint64_t kDefaultPathSearchEdges = 20'000'000;
 struct PathOptions {
   size_t max_paths = 1;
   uint64_t max_edges = kDefaultPathSearchEdges;
+  // When no strong path exists, search again through MAT's pseudo-edges
+  // too (object -> class, class -> super class and loader, loader -> each
+  // class it defined): what keeps a class loader or a class's statics alive
+  // is often only the JVM's own class-to-loader link, which the dump
+  // shows as no field. Never through Reference.referent.
+  bool pseudo_fallback = false;
 };
 
 struct GcRootPaths {
@@ -55,6 +62,7 @@ struct GcRootPaths {
   // more (longer) paths may exist.
   bool complete = true;
   uint64_t edges_examined = 0;
+  bool through_pseudo_edges = false;  // the paths needed pseudo-edges (pseudo_fallback)
 };
 
 // Up to options.max_paths shortest distinct strong paths from GC roots to

@@ -43,7 +43,7 @@ class SuspectFinder {
     for (NodeId n : top) {
       if (tree_.retained[n] >= threshold_) {
         Expand(n);
-      } else {
+      } else if (Groupable(ObjectOf(n))) {
         auto& g = groups[m_.object_class[ObjectOf(n)]];
         g.first += tree_.retained[n];
         g.second.push_back(n);
@@ -73,6 +73,16 @@ class SuspectFinder {
   }
   bool IsLoader(ObjectIdx o) { return class_loader_ != kNoClass && IsA(o, class_loader_); }
   bool IsJdkLoader(ObjectIdx o) { return IsLoader(o) && jdk_loader_[ClassOf(o)]; }
+
+  // Class objects are each their own class (grouping them as
+  // java.lang.Class would lump every class's statics together), and
+  // Strings and arrays shared by several structures are top-level without
+  // being a leak of their own.
+  bool Groupable(ObjectIdx o) const {
+    if (static_cast<ObjectKind>(m_.object_kind[o]) != ObjectKind::kInstance) return false;
+    const ClassIdx c = ClassOf(o);
+    return c != kNoClass && c != t_.java_lang_string;
+  }
 
   // Children of the super-root, looking through the JDK's loaders.
   std::vector<NodeId> TopLevel() {
@@ -191,6 +201,7 @@ class SuspectFinder {
       for (ClassIdx c = 0; c < t_.size(); ++c) s.classes_defined += t_.loader_id[c] == id;
       PathOptions po;
       po.max_paths = 1;
+      po.pseudo_fallback = true;
       if (auto p = FindGcRootPaths(m_, reverse_, loader, po); p.ok()) s.loader_paths = std::move(p.value());
       return;
     }
@@ -241,6 +252,8 @@ class SuspectFinder {
   void FillPaths(LeakSuspect& s, ObjectIdx target) {
     PathOptions po;
     po.max_paths = opt_.max_paths;
+    po.pseudo_fallback = true;
+    s.path_target = target;
     if (auto p = FindGcRootPaths(m_, reverse_, target, po); p.ok()) s.paths = std::move(p.value());
   }
 
@@ -301,6 +314,20 @@ class SuspectFinder {
       s.collection = collections_.Describe(s.accumulation);
     }
     FillPaths(s, s.accumulation != kNoObject ? s.accumulation : b.largest);
+    if (s.accumulation == kNoObject && !s.paths.paths.empty() && s.paths.paths[0].steps.size() >= 2) {
+      // Each buffer is also held by its Cleaner, so nothing but the
+      // super-root may dominate them all: name what holds the largest one
+      // on its path instead (a collection rather than its array).
+      const auto& steps = s.paths.paths[0].steps;
+      size_t at = steps.size() - 2;
+      if (at > 0 && static_cast<ObjectKind>(m_.object_kind[steps[at].object]) == ObjectKind::kObjectArray) {
+        auto shape = collections_.Describe(steps[at - 1].object);
+        if (shape && shape->backing == steps[at].object) --at;
+      }
+      s.accumulation = steps[at].object;
+      s.accumulation_retained = tree_.retained[NodeOf(s.accumulation)];
+      s.collection = collections_.Describe(s.accumulation);
+    }
     s.buffers = b;
     Score(s);
     out_.push_back(std::move(s));

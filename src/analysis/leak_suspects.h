@@ -47,7 +47,8 @@ struct LeakSuspect {
   heap::ObjectIdx accumulation = heap::kNoObject;
   uint64_t accumulation_retained = 0;
   std::optional<CollectionShape> collection;  // when the accumulation point is a collection
-  GcRootPaths paths;                      // to the accumulation point (else the object)
+  GcRootPaths paths;                      // to path_target
+  heap::ObjectIdx path_target = heap::kNoObject;  // the accumulation point, else the object (or a buffer)
   // Details, as the category needs them.
   std::string static_field;               // "com.acme.Cache.entries"
   heap::ObjectIdx thread = heap::kNoObject;

@@ -78,8 +78,7 @@ class SuspectJson {
     } else {
       j["accumulation_point"] = nullptr;
     }
-    const ObjectIdx target = s.accumulation != kNoObject ? s.accumulation : s.object;
-    Json paths = target == kNoObject ? Json::array() : PathsJson(m_, target, s.paths)["paths"];
+    Json paths = s.path_target == kNoObject ? Json::array() : PathsJson(m_, s.path_target, s.paths)["paths"];
     j["paths"] = paths;
     Json lines = Json::array();
     for (const analysis::GcRootPath& p : s.paths.paths) lines.push_back(RenderPath(m_, p));

@@ -19,10 +19,28 @@ std::string RootField(const heap::HeapModel& model, const analysis::GcRootPath& 
   return fmt::format("root: {}", fmt::join(labels, ", "));
 }
 
+// How a pseudo-edge is named, as MAT names it; "" for a real reference.
+std::string_view PseudoName(analysis::EdgeKind via) {
+  switch (via) {
+    case analysis::EdgeKind::kClass: return "<class>";
+    case analysis::EdgeKind::kSuper: return "<super>";
+    case analysis::EdgeKind::kLoader: return "<classloader>";
+    case analysis::EdgeKind::kDefined: return "<defined class>";
+    default: return "";
+  }
+}
+
+// How `step` holds the next object: a field, an element, a static or a
+// pseudo-edge.
+std::string FieldName(const heap::HeapModel& model, const analysis::PathStep& step, const analysis::PathStep& next) {
+  std::string_view pseudo = PseudoName(next.via);
+  return pseudo.empty() ? model.SlotName(step.object, next.slot) : std::string(pseudo);
+}
+
 // One segment of the rendered path: `step` and how it holds the next object.
 std::string Segment(const heap::HeapModel& model, const analysis::PathStep& step,
                     const analysis::PathStep& next) {
-  std::string slot = model.SlotName(step.object, next.slot);
+  std::string slot = FieldName(model, step, next);
   if (next.via == analysis::EdgeKind::kStatic) {
     heap::ClassIdx c = MirroredClass(model, step.object);
     std::string owner = c == heap::kNoClass ? ObjectClassName(model, step.object) : model.scan.classes.name[c];
@@ -56,7 +74,7 @@ nlohmann::ordered_json PathsJson(const heap::HeapModel& model, heap::ObjectIdx t
     nlohmann::ordered_json pj = nlohmann::ordered_json::array();
     for (size_t i = 0; i < path.steps.size(); ++i) {
       const analysis::PathStep& s = path.steps[i];
-      std::string field = i == 0 ? RootField(model, path) : model.SlotName(path.steps[i - 1].object, s.slot);
+      std::string field = i == 0 ? RootField(model, path) : FieldName(model, path.steps[i - 1], s);
       pj.push_back({{"id", HexId(model, s.object)}, {"class", ObjectClassName(model, s.object)}, {"field", field}});
     }
     j["paths"].push_back(std::move(pj));

@@ -320,6 +320,25 @@ def discover_jdks():
     return jdks
 
 
+def select_jdks(homes):
+    """The JDKs a harness tests: the ones at `homes` (its --jdk options), else
+    discover_jdks(). Returns (jdks, None), or ([], exit status) after saying
+    why on stderr: EXIT_SKIP when no JDK 17 is installed, EXIT_SETUP when a
+    --jdk is no JDK."""
+    try:
+        if homes:
+            labels = set()
+            return [make_jdk(home, labels) for home in homes], None
+        jdks = discover_jdks()
+    except HarnessError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return [], EXIT_SETUP
+    if not jdks or jdks[0].feature != 17:
+        print(f"skipped: no JDK 17 at {DEFAULT_JDK17} (use --jdk)", file=sys.stderr)
+        return [], EXIT_SKIP
+    return jdks, None
+
+
 def vm_accepts(jdk, flags):
     try:
         proc = subprocess.run([jdk.tool("java"), *flags, "-version"], capture_output=True,
@@ -644,25 +663,40 @@ def json_report(results, min_compared):
     }
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+def harness_parser(doc, keep_help, config_help, self_test_help):
+    """The options every real-JVM harness takes (--heapscope, --jdk, --config,
+    --keep, --self-test); a harness adds its own to the parser returned."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--heapscope", default=str(REPO_ROOT / "build" / "heapscope"),
                         help="heapscope binary (default: build/heapscope)")
     parser.add_argument("--jdk", action="append", default=[],
                         help="JDK home to test (repeatable); default: JDK 17 and every JDK >= 21 "
                              "under /usr/lib/jvm")
-    parser.add_argument("--keep", metavar="DIR",
-                        help="keep dumps, JVM histograms and heapscope output under DIR")
+    parser.add_argument("--config", action="append", default=[], metavar="LABEL", help=config_help)
+    parser.add_argument("--keep", metavar="DIR", help=keep_help)
+    parser.add_argument("--self-test", action="store_true", help=self_test_help)
+    return parser
+
+
+def heapscope_binary(path):
+    """The binary as a Path, or None after saying why it can't be run."""
+    binary = Path(path)
+    if not binary.is_file() or not os.access(binary, os.X_OK):
+        print(f"error: heapscope binary not found or not executable: {binary}", file=sys.stderr)
+        return None
+    return binary
+
+
+def parse_args(argv):
+    parser = harness_parser(__doc__, "keep dumps, JVM histograms and heapscope output under DIR",
+                            "run only configurations whose label contains LABEL (repeatable)",
+                            "check the histogram parsers and the comparison, then exit")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only this corpus program (repeatable, or comma-separated)")
-    parser.add_argument("--config", action="append", default=[], metavar="LABEL",
-                        help="run only configurations whose label contains LABEL (repeatable)")
     parser.add_argument("--min-compared", type=int, default=DEFAULT_MIN_COMPARED,
                         help="fail a configuration that compares fewer classes (default %(default)s)")
     parser.add_argument("--json-report", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check the histogram parsers and the comparison, then exit")
     return parser.parse_args(argv)
 
 
@@ -682,9 +716,8 @@ def main(argv):
     args = parse_args(argv)
     if args.self_test:
         return self_test()
-    heapscope = Path(args.heapscope)
-    if not heapscope.is_file() or not os.access(heapscope, os.X_OK):
-        print(f"error: heapscope binary not found or not executable: {heapscope}", file=sys.stderr)
+    heapscope = heapscope_binary(args.heapscope)
+    if heapscope is None:
         return EXIT_SETUP
 
     sources = sorted(CORPUS_DIR.glob("*.java"))
@@ -700,18 +733,9 @@ def main(argv):
         print(f"error: no corpus programs in {CORPUS_DIR}", file=sys.stderr)
         return EXIT_SETUP
 
-    try:
-        if args.jdk:
-            labels = set()
-            jdks = [make_jdk(home, labels) for home in args.jdk]
-        else:
-            jdks = discover_jdks()
-            if not jdks or jdks[0].feature != 17:
-                print(f"skipped: no JDK 17 at {DEFAULT_JDK17} (use --jdk)", file=sys.stderr)
-                return EXIT_SKIP
-    except HarnessError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_SETUP
+    jdks, status = select_jdks(args.jdk)
+    if status is not None:
+        return status
     configs = [c for jdk in jdks for c in configs_for(jdk)]
     if args.config:
         configs = [c for c in configs if any(part in c.label for part in args.config)]

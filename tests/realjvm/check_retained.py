@@ -29,9 +29,7 @@ usage or setup error, 77 (CTest's skip code) when no JDK 17 is installed and
 no --jdk was given.
 """
 
-import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -285,42 +283,21 @@ def self_test():
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--heapscope", default=str(ch.REPO_ROOT / "build" / "heapscope"),
-                        help="heapscope binary (default: build/heapscope)")
-    parser.add_argument("--jdk", action="append", default=[],
-                        help="JDK home to test (repeatable); default: JDK 17 and every JDK >= 21 "
-                             "under /usr/lib/jvm")
-    parser.add_argument("--config", action="append", default=[], metavar="LABEL",
-                        help="run only configurations whose label contains LABEL (repeatable)")
-    parser.add_argument("--keep", metavar="DIR",
-                        help="keep the dump, JVM histograms and heapscope output under DIR/<config>/")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check the expected-size sums and the output checks, then exit")
-    return parser.parse_args(argv)
+    return ch.harness_parser(__doc__, "keep the dump, JVM histograms and heapscope output under DIR/<config>/",
+                             "run only configurations whose label contains LABEL (repeatable)",
+                             "check the expected-size sums and the output checks, then exit").parse_args(argv)
 
 
 def main(argv):
     args = parse_args(argv)
     if args.self_test:
         return self_test()
-    binary = Path(args.heapscope)
-    if not binary.is_file() or not os.access(binary, os.X_OK):
-        print(f"error: heapscope binary not found or not executable: {binary}", file=sys.stderr)
+    binary = ch.heapscope_binary(args.heapscope)
+    if binary is None:
         return ch.EXIT_SETUP
-    try:
-        if args.jdk:
-            labels = set()
-            jdks = [ch.make_jdk(home, labels) for home in args.jdk]
-        else:
-            jdks = ch.discover_jdks()
-            if not jdks or jdks[0].feature != 17:
-                print(f"skipped: no JDK 17 at {ch.DEFAULT_JDK17} (use --jdk)", file=sys.stderr)
-                return ch.EXIT_SKIP
-    except ch.HarnessError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return ch.EXIT_SETUP
+    jdks, status = ch.select_jdks(args.jdk)
+    if status is not None:
+        return status
     configs = [c for jdk in jdks for c in ch.configs_for(jdk)]
     if args.config:
         configs = [c for c in configs if any(part in c.label for part in args.config)]
