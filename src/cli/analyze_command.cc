@@ -80,13 +80,17 @@ void RegisterAnalyze(CLI::App& app, std::function<int()>& run) {
       analysis::InsightOptions io;
       io.top = o->top;
       analysis::HeapInsights insights = analysis::ComputeHeapInsights(h.model, h.dominators, io);
-      report::HeapReportInput in{h.model, h.dominators, h.retained_by_class.span(), suspects, insights};
-      in.dump_path = o->dump.path;
-      in.threshold_percent = o->threshold;
-      in.show_values = o->show_values;
-      in.weak_refs = o->graph.weak_refs;
-      in.keep_unreachable = o->graph.keep_unreachable;
-      in.top = o->top;
+      const report::HeapReportInput in{.model = h.model,
+                                       .tree = h.dominators,
+                                       .retained_by_class = h.retained_by_class.span(),
+                                       .suspects = suspects,
+                                       .insights = insights,
+                                       .dump_path = o->dump.path,
+                                       .threshold_percent = o->threshold,
+                                       .show_values = o->show_values,
+                                       .weak_refs = o->graph.weak_refs,
+                                       .keep_unreachable = o->graph.keep_unreachable,
+                                       .top = o->top};
       nlohmann::ordered_json report = report::HeapReportJson(in);
 
       fs::path dir = o->out_dir.empty() ? fs::path(o->dump.path + ".report") : fs::path(o->out_dir);

@@ -9,6 +9,7 @@
 
 #include "cli/dump_options.h"
 #include "cli/analyze_command.h"
+#include "cli/diff_command.h"
 #include "cli/graph_commands.h"
 #include "cli/index_command.h"
 #include "cli/object_commands.h"
@@ -111,6 +112,7 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterDominators(app, run);
   RegisterIndex(app, run);
   RegisterAnalyze(app, run);
+  RegisterDiff(app, run);
   RegisterPaths(app, run);
   RegisterObject(app, run);
 }

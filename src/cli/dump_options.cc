@@ -12,6 +12,10 @@ namespace heapscope::cli {
 
 void AddDumpOptions(CLI::App* cmd, DumpOptions& o) {
   cmd->add_option("DUMP", o.path, "heap dump (.hprof, or gzip-compressed)")->required();
+  AddDumpFlags(cmd, o);
+}
+
+void AddDumpFlags(CLI::App* cmd, DumpOptions& o) {
   cmd->add_flag("--json", o.json, "machine-readable JSON on stdout");
   cmd->add_flag("--allow-truncated", o.allow_truncated,
                 "analyze what precedes a truncation and report what was lost");

@@ -31,6 +31,8 @@ struct DumpOptions {
 };
 
 void AddDumpOptions(CLI::App* cmd, DumpOptions& o);
+// The same without the DUMP argument, for commands that take several dumps.
+void AddDumpFlags(CLI::App* cmd, DumpOptions& o);
 
 // Options of commands that need the object graph.
 struct GraphCommandOptions {
