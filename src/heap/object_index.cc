@@ -80,7 +80,8 @@ ObjectIndex ObjectIndex::Build(std::span<const uint64_t> ids) {
 uint64_t ObjectIndex::Find(std::span<const uint64_t> ids, uint64_t id) const {
   if (sorted_objects.empty() || id < base) return kNotFound;
   const uint64_t b = (id - base) >> shift;
-  if (b + 1 >= bucket_begin.size()) return kNotFound;
+  // Not b + 1 >= size: b is UINT64_MAX for the largest id above a base of 0.
+  if (bucket_begin.size() < 2 || b >= bucket_begin.size() - 1) return kNotFound;
   const uint32_t* first = sorted_objects.data() + bucket_begin[b];
   const uint32_t* last = sorted_objects.data() + bucket_begin[b + 1];
   const uint32_t* it = std::lower_bound(first, last, id, [ids](uint32_t o, uint64_t v) { return ids[o] < v; });
