@@ -10,6 +10,7 @@
 #include "cli/dump_options.h"
 #include "cli/analyze_command.h"
 #include "cli/diff_command.h"
+#include "cli/trend_command.h"
 #include "cli/graph_commands.h"
 #include "cli/index_command.h"
 #include "cli/object_commands.h"
@@ -113,6 +114,7 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterIndex(app, run);
   RegisterAnalyze(app, run);
   RegisterDiff(app, run);
+  RegisterTrend(app, run);
   RegisterPaths(app, run);
   RegisterObject(app, run);
 }

@@ -688,6 +688,18 @@ def heapscope_binary(path):
     return binary
 
 
+def harness_setup(args):
+    """The binary and the JDKs a harness runs: (binary, jdks, None), or
+    (None, None, exit status) after saying what is missing."""
+    binary = heapscope_binary(args.heapscope)
+    if binary is None:
+        return None, None, EXIT_SETUP
+    jdks, status = select_jdks(args.jdk)
+    if status is not None:
+        return None, None, status
+    return binary, jdks, None
+
+
 def parse_args(argv):
     parser = harness_parser(__doc__, "keep dumps, JVM histograms and heapscope output under DIR",
                             "run only configurations whose label contains LABEL (repeatable)",

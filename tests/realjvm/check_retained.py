@@ -292,10 +292,7 @@ def main(argv):
     args = parse_args(argv)
     if args.self_test:
         return self_test()
-    binary = ch.heapscope_binary(args.heapscope)
-    if binary is None:
-        return ch.EXIT_SETUP
-    jdks, status = ch.select_jdks(args.jdk)
+    binary, jdks, status = ch.harness_setup(args)
     if status is not None:
         return status
     configs = [c for jdk in jdks for c in ch.configs_for(jdk)]
