@@ -59,6 +59,14 @@ struct LeakSuspect {
   GcRootPaths loader_paths;               // what keeps the loader alive
   DirectBuffers buffers;                  // direct-buffer
   FinalizerBacklog finalizer;             // finalizer
+  // With a baseline dump (analyze --baseline): the same place there,
+  // matched by path signature (see suspect_growth.h).
+  struct Growth {
+    bool matched = false;     // false: not among the baseline's accumulation points
+    uint64_t retained_before = 0, instances_before = 0;
+    double hours = 0;         // baseline to this dump, 0 when unknown
+  };
+  std::optional<Growth> growth;
 };
 
 struct SuspectOptions {

@@ -13,6 +13,7 @@
 
 #include "analysis/heap_insights.h"
 #include "analysis/leak_suspects.h"
+#include "analysis/suspect_growth.h"
 #include "cli/dump_options.h"
 #include "report/heap_report.h"
 
@@ -42,6 +43,7 @@ void RegisterAnalyze(CLI::App& app, std::function<int()>& run) {
     bool show_values = false;
     size_t top = 50;
     size_t max_suspects = 20;
+    std::string baseline;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -65,6 +67,8 @@ void RegisterAnalyze(CLI::App& app, std::function<int()>& run) {
   cmd->add_flag("--show-values", o->show_values,
                 "show string values in the report (masked by default: dumps hold customer data)");
   cmd->add_option("--top", o->top, "rows in each ranked table")->default_val(50)->check(CLI::Range(1, 100000));
+  cmd->add_option("--baseline", o->baseline,
+                  "an earlier dump of the same service: each suspect's growth since then raises its score");
   cmd->add_option("--max-suspects", o->max_suspects, "at most this many suspects")
       ->default_val(20)
       ->check(CLI::Range(1, 1000));
@@ -77,6 +81,19 @@ void RegisterAnalyze(CLI::App& app, std::function<int()>& run) {
       so.threshold = o->threshold / 100.0;
       so.max_suspects = o->max_suspects;
       std::vector<analysis::LeakSuspect> suspects = analysis::FindLeakSuspects(h.model, h.reverse, h.dominators, so);
+      if (!o->baseline.empty()) {
+        DumpOptions b = o->dump;
+        b.path = o->baseline;
+        auto before = Analyze(b, o->graph);
+        if (!before.ok()) return ReportError(before.error());
+        const AnalyzedHeap& p = *before.value();
+        // Places are followed from 1% of the baseline's heap, as trend does:
+        // a leak is often small in the earlier dump.
+        const uint64_t then = p.model.scan.read.header.timestamp_ms, now = h.model.scan.read.header.timestamp_ms;
+        const double hours = then > 0 && now > then ? static_cast<double>(now - then) / 3'600'000.0 : 0;
+        analysis::ApplyBaseline(h.model, analysis::AccumulationPoints(p.model, p.reverse, p.dominators, 0.01), hours,
+                                h.dominators.retained[analysis::kSuperRoot], suspects);
+      }
       analysis::InsightOptions io;
       io.top = o->top;
       analysis::HeapInsights insights = analysis::ComputeHeapInsights(h.model, h.dominators, io);
@@ -90,7 +107,8 @@ void RegisterAnalyze(CLI::App& app, std::function<int()>& run) {
                                        .show_values = o->show_values,
                                        .weak_refs = o->graph.weak_refs,
                                        .keep_unreachable = o->graph.keep_unreachable,
-                                       .top = o->top};
+                                       .top = o->top,
+                                       .baseline_path = o->baseline};
       nlohmann::ordered_json report = report::HeapReportJson(in);
 
       fs::path dir = o->out_dir.empty() ? fs::path(o->dump.path + ".report") : fs::path(o->out_dir);

@@ -8,8 +8,7 @@
 #include <fmt/format.h>
 
 #include "analysis/heap_trend.h"
-#include "analysis/leak_suspects.h"
-#include "analysis/path_signature.h"
+#include "analysis/suspect_growth.h"
 #include "cli/dump_options.h"
 #include "report/trend_report.h"
 
@@ -48,17 +47,7 @@ void RegisterTrend(CLI::App& app, std::function<int()>& run) {
         td.timestamp_ms = h.model.scan.read.header.timestamp_ms;
         td.reachable_bytes = h.dominators.retained[analysis::kSuperRoot];
         td.classes = analysis::TotalsOf(h.model, h.retained_by_class.span());
-        analysis::SuspectOptions so;
-        so.threshold = o->threshold / 100.0;
-        so.max_suspects = 200;
-        so.max_paths = 1;
-        for (const analysis::LeakSuspect& s : analysis::FindLeakSuspects(h.model, h.reverse, h.dominators, so)) {
-          if (s.paths.paths.empty() || s.category == analysis::SuspectCategory::kDirectBuffer) continue;
-          analysis::TrendPoint value{true, s.instances,
-                                     s.accumulation != heap::kNoObject ? s.accumulation_retained : s.retained_bytes};
-          td.points.push_back({analysis::PathSignature(h.model, s.paths.paths[0]),
-                               std::string(analysis::CategoryName(s.category)), value});
-        }
+        td.points = analysis::AccumulationPoints(h.model, h.reverse, h.dominators, o->threshold / 100.0);
         dumps.push_back(std::move(td));
       }
       analysis::HeapTrend trend = analysis::ComputeTrend(std::move(dumps), analysis::TrendOptions{});

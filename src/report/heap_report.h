@@ -32,6 +32,7 @@ struct HeapReportInput {
   std::string weak_refs;     // "as-mat" or "exclude"
   bool keep_unreachable = false;
   size_t top = 50;           // rows in ranked tables
+  std::string baseline_path; // analyze --baseline, "" without
 };
 
 nlohmann::ordered_json HeapReportJson(const HeapReportInput& in);

@@ -37,6 +37,12 @@ std::string MaskedOr(const std::string& value, bool show) {
   return fmt::format("<masked: {} chars>", value.size());
 }
 
+std::string Duration(double hours) {
+  if (hours >= 2) return fmt::format("{:.1f} hours", hours);
+  if (hours * 60 >= 2) return fmt::format("{:.0f} minutes", hours * 60);
+  return fmt::format("{:.0f} seconds", hours * 3600);
+}
+
 std::string ThreadName(const heap::HeapModel& m, ObjectIdx thread) {
   for (const heap::ThreadInfo& t : m.threads) {
     if (t.object == thread && !t.name.empty()) return t.name;
@@ -89,13 +95,42 @@ class SuspectJson {
     }
     j["root_kinds"] = kinds;
     j["details"] = Details(s);
-    j["description"] = Description(s, cls, pct);
+    j["description"] = Description(s, cls, pct) + GrowthText(s);
     j["advice"] = Advice(s);
-    j["growth"] = nullptr;
+    j["growth"] = GrowthJson(s);
     return j;
   }
 
  private:
+  Json GrowthJson(const analysis::LeakSuspect& s) const {
+    if (!s.growth) return nullptr;
+    const analysis::LeakSuspect::Growth& g = *s.growth;
+    const uint64_t now = s.accumulation != kNoObject ? s.accumulation_retained : s.retained_bytes;
+    Json j{{"baseline", in_.baseline_path}, {"matched", g.matched}};
+    if (!g.matched) return j;
+    const int64_t delta = static_cast<int64_t>(now) - static_cast<int64_t>(g.retained_before);
+    j["retained_before"] = g.retained_before;
+    j["retained_after"] = now;
+    j["retained_delta"] = delta;
+    j["instances_before"] = g.instances_before;
+    j["instances_after"] = s.instances;
+    j["hours"] = g.hours;
+    j["rate_bytes_per_hour"] = g.hours > 0 ? Json(std::round(static_cast<double>(delta) / g.hours)) : Json(nullptr);
+    return j;
+  }
+
+  std::string GrowthText(const analysis::LeakSuspect& s) const {
+    if (!s.growth) return "";
+    if (!s.growth->matched) return " It was not among the baseline dump's accumulation points (new, or below 1% then).";
+    const uint64_t now = s.accumulation != kNoObject ? s.accumulation_retained : s.retained_bytes;
+    if (now > s.growth->retained_before) {
+      return fmt::format(" Since the baseline dump it grew from {} to {}{}.", HumanBytes(s.growth->retained_before),
+                         HumanBytes(now),
+                         s.growth->hours > 0 ? " in " + Duration(s.growth->hours) : std::string());
+    }
+    return fmt::format(" It did not grow since the baseline dump ({} then).", HumanBytes(s.growth->retained_before));
+  }
+
   std::string AccName(const analysis::LeakSuspect& s) const {
     if (s.accumulation == kNoObject) return "";
     std::string name = ObjectClassName(m_, s.accumulation);

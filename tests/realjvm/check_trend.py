@@ -58,6 +58,24 @@ def check_leak(report):
     return problems
 
 
+def check_baseline(report):
+    """analyze dump-3 --baseline dump-1: ORDERS is #1 and grew by 2 steps of orders."""
+    suspects = report.get("suspects") or []
+    if not suspects or "ORDERS" not in suspects[0]["title"]:
+        return [f"suspect #1 is not ORDERS: {[s['title'] for s in suspects[:3]]}"]
+    g = suspects[0].get("growth") or {}
+    problems = []
+    if not g.get("matched"):
+        problems.append(f"ORDERS not matched in the baseline: {g}")
+    elif (g.get("instances_before"), g.get("instances_after")) != (STEP, 3 * STEP) or not g.get("retained_delta", 0) > 0:
+        problems.append(f"ORDERS growth {g}, expected {STEP} -> {3 * STEP} elements and more bytes")
+    for s in suspects[1:]:
+        other = s.get("growth") or {}
+        if other.get("matched") and other.get("retained_delta", 0) != 0:
+            problems.append(f"a stable structure grew since the baseline: {s['title']} {other}")
+    return problems
+
+
 def check_stable(report):
     if report["growing"]:
         return [f"stable heap, yet flagged as growing: {[g['signature'] for g in report['growing']]}"]
@@ -89,6 +107,13 @@ def self_test():
     assert check_leak(dict(good, growing=[point("static: other", [STEP, 2 * STEP, 3 * STEP]), order]))
     assert check_leak(dict(good, growing=[point("OrderLog ORDERS", [1, 2, 3]), order]))
     assert check_stable({"growing": []}) == [] and check_stable(good)
+    grown = {"title": "static TrendService$OrderLog.ORDERS holds", "growth": {
+        "matched": True, "instances_before": STEP, "instances_after": 3 * STEP, "retained_delta": 5}}
+    flat = {"title": "static TrendService$Catalog.ITEMS holds", "growth": {"matched": True, "retained_delta": 0}}
+    assert check_baseline({"suspects": [grown, flat]}) == []
+    assert check_baseline({"suspects": [flat, grown]})
+    assert check_baseline({"suspects": [dict(grown, growth={"matched": False})]})
+    assert check_baseline({"suspects": [grown, dict(flat, growth={"matched": True, "retained_delta": 9})]})
     same = {"name": "A", "instances_before": 1, "instances_after": 1, "shallow_before": 8, "shallow_after": 8,
             "retained_before": 8, "retained_after": 8}
     assert check_self_diff({"classes": [same]}) == []
@@ -115,6 +140,11 @@ def run_config(jdk, binary, work):
             text = ch.run([binary, "diff", dumps[1], dumps[1], "--all", "--top", "0", "--json"],
                           ch.HEAPSCOPE_TIMEOUT, "heapscope diff (self)")
             problems += [f"diff: {p}" for p in check_self_diff(json.loads(text))]
+            report_dir = work / "baseline-report"
+            ch.run([binary, "analyze", dumps[0], "--baseline", dumps[1], "-o", str(report_dir), "--format", "json"],
+                   ch.HEAPSCOPE_TIMEOUT, "heapscope analyze --baseline")
+            report = json.loads((report_dir / "report.json").read_text("utf-8"))
+            problems += [f"analyze --baseline: {p}" for p in check_baseline(report)]
     return problems
 
 
