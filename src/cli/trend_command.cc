@@ -1,5 +1,6 @@
 #include "cli/trend_command.h"
 
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ void RegisterTrend(CLI::App& app, std::function<int()>& run) {
     std::vector<std::string> dumps;
     double threshold = 1;
     size_t top = 30;
+    std::string html;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -33,6 +35,7 @@ void RegisterTrend(CLI::App& app, std::function<int()>& run) {
       ->default_val(1)
       ->check(CLI::Range(0.01, 100.0));
   cmd->add_option("--top", o->top, "classes to show besides the growing ones (0 = all)")->default_val(30);
+  cmd->add_option("--html", o->html, "also write a self-contained HTML page with a chart per item to this file");
   cmd->callback([o, &run] {
     run = [o] {
       std::vector<analysis::TrendDump> dumps;
@@ -51,7 +54,14 @@ void RegisterTrend(CLI::App& app, std::function<int()>& run) {
         dumps.push_back(std::move(td));
       }
       analysis::HeapTrend trend = analysis::ComputeTrend(std::move(dumps), analysis::TrendOptions{});
-      if (o->dump.json) PrintJson(report::TrendJson(trend, o->top));
+      const nlohmann::ordered_json json = report::TrendJson(trend, o->top);
+      if (!o->html.empty()) {
+        std::ofstream out(o->html, std::ios::binary | std::ios::trunc);
+        out << report::TrendHtml(json);
+        out.close();
+        if (!out) return ReportError(Error::Io(fmt::format("cannot write {}", o->html)));
+      }
+      if (o->dump.json) PrintJson(json);
       else fmt::print("{}", report::TrendText(trend, o->top));
       return 0;
     };

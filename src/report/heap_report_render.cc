@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "report/heap_report.h"
+#include "report/html_page.h"
 #include "report/histogram_report.h"
 
 namespace heapscope::report {
@@ -17,7 +18,6 @@ using Json = nlohmann::ordered_json;
 constexpr const char kTemplate[] =
 #include "report/report_template.inc"
     ;
-constexpr std::string_view kPlaceholder = "/*HEAPSCOPE_REPORT_JSON*/";
 
 
 uint64_t U(const Json& j, const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<uint64_t>() : 0; }
@@ -138,20 +138,6 @@ std::string HeapReportMarkdown(const Json& r) {
   return md;
 }
 
-std::string HeapReportHtml(const Json& r) {
-  std::string data = r.dump();
-  // Inside <script>, "</script" or "<!--" would end or confuse the element.
-  // '<' appears in JSON only inside strings, where \u003c means the same.
-  std::string safe;
-  safe.reserve(data.size());
-  for (char c : data) {
-    if (c == '<') safe += "\\u003c";
-    else safe += c;
-  }
-  std::string page(kTemplate);
-  size_t at = page.find(kPlaceholder);
-  if (at != std::string::npos) page.replace(at, kPlaceholder.size(), safe);
-  return page;
-}
+std::string HeapReportHtml(const Json& r) { return PageWithJson(kTemplate, r); }
 
 }  // namespace heapscope::report

@@ -5,12 +5,18 @@
 #include <fmt/format.h>
 
 #include "report/histogram_report.h"
+#include "report/html_page.h"
 
 namespace heapscope::report {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+// The template's text (src/report/assets/trend_template.html), compiled in.
+constexpr const char kTemplate[] =
+#include "report/trend_template.inc"
+    ;
 
 Json SeriesJson(const analysis::TrendItem& item) {
   Json series = Json::array();
@@ -90,5 +96,7 @@ std::string TrendText(const analysis::HeapTrend& trend, size_t top) {
   }
   return out;
 }
+
+std::string TrendHtml(const Json& trend_json) { return PageWithJson(kTemplate, trend_json); }
 
 }  // namespace heapscope::report

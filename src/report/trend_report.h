@@ -16,6 +16,8 @@ namespace heapscope::report {
 // `top` cuts the classes (growing ones always stay).
 nlohmann::ordered_json TrendJson(const analysis::HeapTrend& trend, size_t top);
 std::string TrendText(const analysis::HeapTrend& trend, size_t top);
+// One self-contained page of TrendJson: a chart per growing item.
+std::string TrendHtml(const nlohmann::ordered_json& trend_json);
 
 }  // namespace heapscope::report
 

@@ -8,33 +8,12 @@
 // request that leaves the file fails the check. Saves a full-page screenshot
 // to SCREENSHOT_PNG (also on failure, when the page got that far). Exit 0 on
 // success, 1 on a failed check, 2 on bad usage.
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { checkPage } from './page_check.mjs';
 
 const SECTIONS = ['overview', 'suspects', 'chart', 'dominator-tree', 'top-classes', 'top-packages',
   'class-loaders', 'duplicate-strings', 'collections', 'boxed-primitives', 'native-memory', 'threads'];
-const CHROMIUM = process.env.HEAPSCOPE_CHROMIUM || '/usr/bin/chromium';
 const NUMERIC = new Set(['int', 'bytes', 'pct', 'ratio', 'bool']);
-
-const [htmlArg, pngArg] = process.argv.slice(2);
-if (!htmlArg || !pngArg || process.argv.length !== 4) {
-  console.error('usage: node check_report.mjs REPORT_HTML SCREENSHOT_PNG');
-  process.exit(2);
-}
-const htmlPath = path.resolve(htmlArg);
-const pngPath = path.resolve(pngArg);
-if (!existsSync(htmlPath)) {
-  console.error(`check_report: ${htmlPath} does not exist`);
-  process.exit(2);
-}
-
-const failures = [];   // what the page did wrong
-const fail = (msg) => { failures.push(msg); console.log(`  FAIL ${msg}`); };
-const ok = (msg) => console.log(`  ok   ${msg}`);
-const check = (cond, msg) => (cond ? ok(msg) : fail(msg));
 
 // Values of a table column (td data-value), as numbers for numeric columns.
 async function columnValues(table, index, numeric) {
@@ -52,28 +31,8 @@ function isSorted(values, dir, numeric) {
   return true;
 }
 
-const userDataDir = mkdtempSync(path.join(tmpdir(), 'heapscope-chromium-'));
-let context;
-let page;
-let exitCode = 0;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1360, height: 900 },
-    deviceScaleFactor: 1,
-  });
-  page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('console', (m) => { if (m.type() === 'error') fail(`console error: ${m.text()}`); });
-  page.on('pageerror', (e) => fail(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => fail(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-  page.on('request', (r) => {
-    if (!/^(file|data|about|blob):/.test(r.url())) fail(`network request: ${r.url()}`);
-  });
-
+await checkPage('check_report', async (page, check, htmlPath) => {
+  const { ok, fail } = check;
   const url = pathToFileURL(htmlPath).href;
   console.log(`check_report: ${url}`);
   await page.goto(url, { waitUntil: 'load' });
@@ -201,27 +160,4 @@ try {
     check(await frames.locator('li').first().isVisible(), 'a thread\'s stack frames expand');
   }
 
-  // Let late events arrive, then the picture.
-  await page.waitForTimeout(200);
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: pngPath, fullPage: true });
-  console.log(`  screenshot ${pngPath}`);
-} catch (e) {
-  fail(`the check stopped: ${e.message.split('\n')[0]}`);
-  if (page) {
-    await page.screenshot({ path: pngPath, fullPage: true })
-      .then(() => console.log(`  screenshot ${pngPath} (of the failed page)`)).catch(() => {});
-  }
-} finally {
-  if (context) await context.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
-}
-
-if (failures.length) {
-  console.error(`check_report: ${failures.length} problem(s) in ${htmlPath}:`);
-  for (const f of failures) console.error(`  - ${f}`);
-  exitCode = 1;
-} else {
-  console.log(`check_report: ${htmlPath} passed`);
-}
-process.exit(exitCode);
+});

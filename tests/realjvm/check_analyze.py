@@ -309,27 +309,6 @@ def expectation_text(program):
 # One program under one JVM
 
 
-BROWSER_DIR = Path(__file__).resolve().parent.parent / "browser"
-
-
-def browser_check(html, screenshot):
-    """Opens a real report.html in headless Chromium (tests/browser/check_report.mjs).
-
-    Returns a list of problems; None when the browser stack (chromium, node,
-    tests/browser/node_modules) is not installed."""
-    if not (Path("/usr/bin/chromium").exists() and (BROWSER_DIR / "node_modules" / "playwright-core").is_dir()):
-        return None
-    import subprocess
-    try:
-        done = subprocess.run(["node", str(BROWSER_DIR / "check_report.mjs"), str(html), str(screenshot)],
-                              capture_output=True, text=True, timeout=180)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return [f"browser check could not run: {e}"]
-    if done.returncode != 0:
-        return [f"browser check of {html} failed (exit {done.returncode}):\n{ch.tail(done.stdout + done.stderr)}"]
-    return []
-
-
 def run_program(config, classes_dir, program, binary, work):
     """Dumps the program's heap and runs heapscope analyze; returns the parsed report."""
     work.mkdir(parents=True, exist_ok=True)
@@ -604,7 +583,7 @@ def main(argv):
                         # Once per run: the real report.html in a browser; the
                         # screenshot is kept beside the test's working folder.
                         shot = Path.cwd() / f"analyze_report_{program}.png"
-                        found = browser_check(root / config.label / program / "report" / "report.html", shot)
+                        found = ch.browser_check("check_report.mjs", root / config.label / program / "report" / "report.html", shot)
                         browser_done = True
                         if found is None:
                             print("browser check skipped: chromium or tests/browser/node_modules missing")

@@ -663,6 +663,27 @@ def json_report(results, min_compared):
     }
 
 
+BROWSER_DIR = REPO_ROOT / "tests" / "browser"
+
+
+def browser_check(script, html, screenshot):
+    """Opens a page heapscope wrote in headless Chromium with a check of
+    tests/browser (check_report.mjs, check_trend_page.mjs).
+
+    Returns a list of problems; None when the browser stack (chromium, node,
+    tests/browser/node_modules) is not installed."""
+    if not (Path("/usr/bin/chromium").exists() and (BROWSER_DIR / "node_modules" / "playwright-core").is_dir()):
+        return None
+    try:
+        done = subprocess.run(["node", str(BROWSER_DIR / script), str(html), str(screenshot)],
+                              capture_output=True, text=True, timeout=180)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return [f"browser check could not run: {e}"]
+    if done.returncode != 0:
+        return [f"browser check of {html} failed (exit {done.returncode}):\n{tail(done.stdout + done.stderr)}"]
+    return []
+
+
 def harness_parser(doc, keep_help, config_help, self_test_help):
     """The options every real-JVM harness takes (--heapscope, --jdk, --config,
     --keep, --self-test); a harness adds its own to the parser returned."""
@@ -680,8 +701,9 @@ def harness_parser(doc, keep_help, config_help, self_test_help):
 
 
 def heapscope_binary(path):
-    """The binary as a Path, or None after saying why it can't be run."""
-    binary = Path(path)
+    """The binary as an absolute Path (a bare "heapscope" would be looked
+    up on PATH), or None after saying why it can't be run."""
+    binary = Path(path).resolve()
     if not binary.is_file() or not os.access(binary, os.X_OK):
         print(f"error: heapscope binary not found or not executable: {binary}", file=sys.stderr)
         return None

@@ -123,6 +123,9 @@ def self_test():
     return ch.EXIT_OK
 
 
+browser_done = [False]  # the trend page is opened in a browser once a run
+
+
 def run_config(jdk, binary, work):
     classes = work / "classes"
     ch.compile_corpus(jdk, [SOURCE], classes)
@@ -132,9 +135,18 @@ def run_config(jdk, binary, work):
         ch.run([jdk.tool("java"), "-Xmx256m", "-cp", str(classes), "TrendService", str(out), mode], RUN_TIMEOUT,
                f"TrendService {mode} ({jdk.label})")
         dumps = [str(out / f"dump-{i}.hprof") for i in (3, 1, 2)]  # out of order on purpose
-        text = ch.run([binary, "trend", *dumps, "--json"], ch.HEAPSCOPE_TIMEOUT, f"heapscope trend ({mode})")
+        page = work / f"trend-{mode}.html"
+        text = ch.run([binary, "trend", *dumps, "--json", "--html", str(page)], ch.HEAPSCOPE_TIMEOUT,
+                      f"heapscope trend ({mode})")
         report = json.loads(text)
         found = check_leak(report) if mode == "leak" else check_stable(report)
+        if mode == "leak" and not browser_done[0]:
+            browser_done[0] = True
+            shot = Path.cwd() / "trend_page.png"
+            checked = ch.browser_check("check_trend_page.mjs", page, shot)
+            print("browser check skipped: chromium or tests/browser/node_modules missing" if checked is None
+                  else f"browser check of the trend page: {'passed' if not checked else 'FAILED'}; screenshot {shot}")
+            found += checked or []
         problems += [f"{mode}: {p}" for p in found]
         if mode == "leak":
             text = ch.run([binary, "diff", dumps[1], dumps[1], "--all", "--top", "0", "--json"],
