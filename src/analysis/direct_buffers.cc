@@ -21,7 +21,7 @@ DirectBuffers ScanDirectBuffers(InstanceFields& fields, const DominatorTree& tre
   if (direct == heap::kNoClass) return out;
   heap::ClassIdx cleaners[] = {t.FindByName("jdk.internal.ref.Cleaner"), t.FindByName("sun.misc.Cleaner")};
   std::vector<uint8_t> is_buffer_class(t.size(), 0);
-  for (heap::ClassIdx c = 0; c < t.size(); ++c) is_buffer_class[c] = fields.IsSubclass(c, direct);
+  for (heap::ClassIdx c = 0; c < t.size(); ++c) is_buffer_class[c] = t.IsSubclass(c, direct);
 
   absl::flat_hash_map<NodeId, uint64_t> credited;  // dominator -> native bytes below it
   uint64_t largest_capacity = 0;

@@ -56,14 +56,4 @@ heap::ObjectIdx InstanceFields::Ref(heap::ObjectIdx o, std::string_view name) {
   return model_.Find(*raw);
 }
 
-bool InstanceFields::IsSubclass(heap::ClassIdx c, heap::ClassIdx ancestor) const {
-  const heap::ClassTable& t = model_.scan.classes;
-  if (ancestor == heap::kNoClass) return false;
-  size_t guard = 0;
-  for (heap::ClassIdx k = c; k != heap::kNoClass && guard++ <= t.size(); k = t.super[k]) {
-    if (k == ancestor) return true;
-  }
-  return false;
-}
-
 }  // namespace heapscope::analysis

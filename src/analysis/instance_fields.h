@@ -31,8 +31,6 @@ class InstanceFields {
   std::optional<int64_t> Int(heap::ObjectIdx o, std::string_view name);
   // A reference field as an object; kNoObject when null, dangling or absent.
   heap::ObjectIdx Ref(heap::ObjectIdx o, std::string_view name);
-  // Whether class c is `ancestor` or extends it (kNoClass ancestor: false).
-  bool IsSubclass(heap::ClassIdx c, heap::ClassIdx ancestor) const;
 
   const heap::HeapModel& model() const { return model_; }
 

@@ -69,7 +69,7 @@ class SuspectFinder {
   }
   bool IsA(ObjectIdx o, ClassIdx ancestor) {
     return static_cast<ObjectKind>(m_.object_kind[o]) == ObjectKind::kInstance &&
-           collections_.fields().IsSubclass(ClassOf(o), ancestor);
+           t_.IsSubclass(ClassOf(o), ancestor);
   }
   bool IsLoader(ObjectIdx o) { return class_loader_ != kNoClass && IsA(o, class_loader_); }
   bool IsJdkLoader(ObjectIdx o) { return IsLoader(o) && jdk_loader_[ClassOf(o)]; }
@@ -124,15 +124,24 @@ class SuspectFinder {
       if (kids.empty() || tree_.retained[kids[0]] < kAccumulationShare * tree_.retained[cur]) break;
       cur = kids[0];
     }
-    // A HashMap's table is where the entries hang, but the HashMap is what
-    // the program knows.
     const NodeId parent = tree_.idom[cur];
-    if (cur != n && parent != kSuperRoot && parent != kNoNode &&
-        static_cast<ObjectKind>(m_.object_kind[ObjectOf(cur)]) == ObjectKind::kObjectArray) {
-      auto shape = collections_.Describe(ObjectOf(parent));
-      if (shape && shape->backing == ObjectOf(cur)) cur = parent;
-    }
+    if (cur != n && parent != kSuperRoot && parent != kNoNode && Backs(ObjectOf(cur), ObjectOf(parent))) cur = parent;
     return cur;
+  }
+
+  // Whether `array` is the table or element array of the collection
+  // `owner`: a HashMap's table is where the entries hang, but the HashMap is
+  // what the program knows, so suspects name it instead.
+  bool Backs(ObjectIdx array, ObjectIdx owner) {
+    if (static_cast<ObjectKind>(m_.object_kind[array]) != ObjectKind::kObjectArray) return false;
+    auto shape = collections_.Describe(owner);
+    return shape && shape->backing == array;
+  }
+
+  void SetAccumulation(LeakSuspect& s, ObjectIdx o) {
+    s.accumulation = o;
+    s.accumulation_retained = tree_.retained[NodeOf(o)];
+    s.collection = collections_.Describe(o);
   }
 
   // From n down to acc through the dominator tree.
@@ -259,9 +268,7 @@ class SuspectFinder {
 
   void Describe(LeakSuspect& s, NodeId n) {
     const NodeId acc = AccumulationPoint(n);
-    s.accumulation = ObjectOf(acc);
-    s.accumulation_retained = tree_.retained[acc];
-    s.collection = collections_.Describe(s.accumulation);
+    SetAccumulation(s, ObjectOf(acc));
     if (s.collection && s.collection->elements) s.instances = *s.collection->elements;
     FillPaths(s, s.accumulation);
     Classify(s, Chain(n, acc));
@@ -302,16 +309,9 @@ class SuspectFinder {
     s.retained_bytes = b.native_bytes;
     s.instances = b.buffers;
     if (b.holder != kNoObject) {
-      NodeId holder = NodeOf(b.holder);
-      // As for other suspects, a collection rather than its array.
-      const NodeId parent = tree_.idom[holder];
-      if (parent != kSuperRoot && parent != kNoNode) {
-        auto shape = collections_.Describe(ObjectOf(parent));
-        if (shape && shape->backing == b.holder) holder = parent;
-      }
-      s.accumulation = ObjectOf(holder);
-      s.accumulation_retained = tree_.retained[holder];
-      s.collection = collections_.Describe(s.accumulation);
+      const NodeId parent = tree_.idom[NodeOf(b.holder)];
+      const bool owned = parent != kSuperRoot && parent != kNoNode && Backs(b.holder, ObjectOf(parent));
+      SetAccumulation(s, owned ? ObjectOf(parent) : b.holder);
     }
     FillPaths(s, s.accumulation != kNoObject ? s.accumulation : b.largest);
     if (s.accumulation == kNoObject && !s.paths.paths.empty() && s.paths.paths[0].steps.size() >= 2) {
@@ -320,13 +320,8 @@ class SuspectFinder {
       // on its path instead (a collection rather than its array).
       const auto& steps = s.paths.paths[0].steps;
       size_t at = steps.size() - 2;
-      if (at > 0 && static_cast<ObjectKind>(m_.object_kind[steps[at].object]) == ObjectKind::kObjectArray) {
-        auto shape = collections_.Describe(steps[at - 1].object);
-        if (shape && shape->backing == steps[at].object) --at;
-      }
-      s.accumulation = steps[at].object;
-      s.accumulation_retained = tree_.retained[NodeOf(s.accumulation)];
-      s.collection = collections_.Describe(s.accumulation);
+      if (at > 0 && Backs(steps[at].object, steps[at - 1].object)) --at;
+      SetAccumulation(s, steps[at].object);
     }
     s.buffers = b;
     Score(s);

@@ -67,6 +67,10 @@ struct LeakSuspect {
     double hours = 0;         // baseline to this dump, 0 when unknown
   };
   std::optional<Growth> growth;
+
+  // Retained size of the place the suspect stands for: its accumulation
+  // point when it has one (the collection that grows), else itself.
+  uint64_t place_bytes() const { return accumulation != heap::kNoObject ? accumulation_retained : retained_bytes; }
 };
 
 struct SuspectOptions {

@@ -176,6 +176,16 @@ ReverseGraph BuildReverseGraph(const ObjectGraph& g) {
   return r;
 }
 
+std::string_view PseudoEdgeName(EdgeKind kind) {
+  switch (kind) {
+    case EdgeKind::kClass: return "<class>";
+    case EdgeKind::kSuper: return "<super>";
+    case EdgeKind::kLoader: return "<classloader>";
+    case EdgeKind::kDefined: return "<defined class>";
+    default: return "";
+  }
+}
+
 uint32_t ReferenceSlot(const HeapModel& m, NodeId source, NodeId target, EdgeKind kind, uint32_t occurrence) {
   if (source == kSuperRoot || target == kSuperRoot) return 0;
   if (kind != EdgeKind::kField && kind != EdgeKind::kStatic && kind != EdgeKind::kReferent) return 0;
@@ -185,12 +195,7 @@ uint32_t ReferenceSlot(const HeapModel& m, NodeId source, NodeId target, EdgeKin
   auto is_reference = [&] {
     if (static_cast<ObjectKind>(m.object_kind[from]) != ObjectKind::kInstance) return false;
     const heap::ClassTable& t = m.scan.classes;
-    const ClassIdx root = t.FindByName("java.lang.ref.Reference");
-    size_t guard = 0;
-    for (ClassIdx k = m.object_class[from]; k != kNoClass && guard++ < t.size(); k = t.super[k]) {
-      if (k == root) return true;
-    }
-    return false;
+    return t.IsSubclass(m.object_class[from], t.FindByName("java.lang.ref.Reference"));
   };
   int reference = -1;  // unknown yet
   for (uint64_t r = m.ref_begin[from]; r < m.ref_begin[from + 1]; ++r) {

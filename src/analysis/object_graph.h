@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "heap/column.h"
@@ -49,6 +50,10 @@ enum class EdgeKind : uint8_t {
   kLoader,     // class -> class loader (pseudo)
   kDefined,    // class loader -> each class it defined (pseudo)
 };
+
+// How a pseudo-edge is named where a path shows it, as MAT names it
+// ("<class>", "<classloader>"); "" for an edge that is a real reference.
+std::string_view PseudoEdgeName(EdgeKind kind);
 
 struct ObjectGraph {
   uint64_t node_count = 0;  // objects + 1

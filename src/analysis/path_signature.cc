@@ -17,13 +17,7 @@ std::string ClassLabel(const heap::HeapModel& m, heap::ObjectIdx o) {
 }
 
 std::string EdgeLabel(const heap::HeapModel& m, heap::ObjectIdx from, const PathStep& next) {
-  switch (next.via) {
-    case EdgeKind::kClass: return "<class>";
-    case EdgeKind::kSuper: return "<super>";
-    case EdgeKind::kLoader: return "<classloader>";
-    case EdgeKind::kDefined: return "<defined class>";
-    default: break;
-  }
+  if (std::string_view pseudo = PseudoEdgeName(next.via); !pseudo.empty()) return std::string(pseudo);
   if (static_cast<heap::ObjectKind>(m.object_kind[from]) == heap::ObjectKind::kObjectArray) return "[]";
   return m.SlotName(from, next.slot);
 }

@@ -8,16 +8,6 @@
 
 namespace heapscope::analysis {
 
-namespace {
-
-// Retained size of the place a suspect stands for: its accumulation point
-// when it has one (the collection that grows), else itself.
-uint64_t PlaceBytes(const LeakSuspect& s) {
-  return s.accumulation != heap::kNoObject ? s.accumulation_retained : s.retained_bytes;
-}
-
-}  // namespace
-
 std::string SuspectSignature(const heap::HeapModel& model, const LeakSuspect& s) {
   return s.paths.paths.empty() ? std::string() : PathSignature(model, s.paths.paths[0]);
 }
@@ -32,7 +22,7 @@ std::vector<TrendDump::Point> AccumulationPoints(const heap::HeapModel& model, c
   for (const LeakSuspect& s : FindLeakSuspects(model, reverse, tree, so)) {
     if (s.paths.paths.empty() || s.category == SuspectCategory::kDirectBuffer) continue;
     points.push_back({SuspectSignature(model, s), std::string(CategoryName(s.category)),
-                      TrendPoint{true, s.instances, PlaceBytes(s)}});
+                      TrendPoint{true, s.instances, s.place_bytes()}});
   }
   return points;
 }
@@ -56,7 +46,7 @@ void ApplyBaseline(const heap::HeapModel& model, const std::vector<TrendDump::Po
         g.matched = true;
         g.retained_before = it->second.retained_bytes;
         g.instances_before = it->second.instances;
-        const uint64_t now = PlaceBytes(s);
+        const uint64_t now = s.place_bytes();
         if (now > g.retained_before) {
           const double gained_percent = 100.0 * static_cast<double>(now - g.retained_before) / heap;
           s.score = std::min(100.0, s.score + std::min(20.0, 10.0 * gained_percent));

@@ -35,6 +35,15 @@ std::vector<FieldInfo> ClassTable::InstanceFieldChain(ClassIdx c) const {
   return out;
 }
 
+bool ClassTable::IsSubclass(ClassIdx c, ClassIdx ancestor) const {
+  if (ancestor == kNoClass) return false;
+  size_t guard = 0;
+  for (; c != kNoClass && guard++ < size(); c = super[c]) {
+    if (c == ancestor) return true;
+  }
+  return false;
+}
+
 namespace {
 uint8_t ElementTypeOf(std::string_view java_name, uint8_t* dims) {
   *dims = 0;

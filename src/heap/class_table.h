@@ -58,6 +58,9 @@ struct ClassTable {
   // Declared fields of c and all its superclasses, in the order HPROF
   // instance data holds them (the class's own first, then its super's).
   std::vector<FieldInfo> InstanceFieldChain(ClassIdx c) const;
+  // Whether c is `ancestor` or extends it; false when either is kNoClass.
+  // A super chain that loops (a damaged dump) ends after size() steps.
+  bool IsSubclass(ClassIdx c, ClassIdx ancestor) const;
 };
 
 // A CLASS_DUMP copied out of the parser's window.

@@ -105,7 +105,7 @@ class SuspectJson {
   Json GrowthJson(const analysis::LeakSuspect& s) const {
     if (!s.growth) return nullptr;
     const analysis::LeakSuspect::Growth& g = *s.growth;
-    const uint64_t now = s.accumulation != kNoObject ? s.accumulation_retained : s.retained_bytes;
+    const uint64_t now = s.place_bytes();
     Json j{{"baseline", in_.baseline_path}, {"matched", g.matched}};
     if (!g.matched) return j;
     const int64_t delta = static_cast<int64_t>(now) - static_cast<int64_t>(g.retained_before);
@@ -122,7 +122,7 @@ class SuspectJson {
   std::string GrowthText(const analysis::LeakSuspect& s) const {
     if (!s.growth) return "";
     if (!s.growth->matched) return " It was not among the baseline dump's accumulation points (new, or below 1% then).";
-    const uint64_t now = s.accumulation != kNoObject ? s.accumulation_retained : s.retained_bytes;
+    const uint64_t now = s.place_bytes();
     if (now > s.growth->retained_before) {
       return fmt::format(" Since the baseline dump it grew from {} to {}{}.", HumanBytes(s.growth->retained_before),
                          HumanBytes(now),

@@ -19,21 +19,10 @@ std::string RootField(const heap::HeapModel& model, const analysis::GcRootPath& 
   return fmt::format("root: {}", fmt::join(labels, ", "));
 }
 
-// How a pseudo-edge is named, as MAT names it; "" for a real reference.
-std::string_view PseudoName(analysis::EdgeKind via) {
-  switch (via) {
-    case analysis::EdgeKind::kClass: return "<class>";
-    case analysis::EdgeKind::kSuper: return "<super>";
-    case analysis::EdgeKind::kLoader: return "<classloader>";
-    case analysis::EdgeKind::kDefined: return "<defined class>";
-    default: return "";
-  }
-}
-
 // How `step` holds the next object: a field, an element, a static or a
 // pseudo-edge.
 std::string FieldName(const heap::HeapModel& model, const analysis::PathStep& step, const analysis::PathStep& next) {
-  std::string_view pseudo = PseudoName(next.via);
+  std::string_view pseudo = analysis::PseudoEdgeName(next.via);
   return pseudo.empty() ? model.SlotName(step.object, next.slot) : std::string(pseudo);
 }
 
