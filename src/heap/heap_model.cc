@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "heap/field_layout.h"
 #include "hprof/big_endian.h"
 
 namespace heapscope::heap {
@@ -47,12 +48,10 @@ class GraphBuilder : public hprof::HeapVisitorBase {
     ref_fields_.resize(t.size());
     keep_class_.assign(t.size(), 0);
     ClassIdx thread = t.FindByName("java.lang.Thread");
+    auto places = InstanceFieldPlaces(t, id_size);
     for (ClassIdx c = 0; c < t.size(); ++c) {
-      auto chain = t.InstanceFieldChain(c);
-      uint32_t off = 0;
-      for (uint32_t slot = 0; slot < chain.size(); ++slot) {
-        if (chain[slot].type == BasicType::kObject) ref_fields_[c].push_back({off, slot});
-        off += hprof::BasicTypeSize(static_cast<uint8_t>(chain[slot].type), id_size);
+      for (const FieldPlace& f : places[c]) {
+        if (f.type == BasicType::kObject) ref_fields_[c].push_back({f.offset, f.slot});
       }
       for (ClassIdx s = c; s != kNoClass; s = t.super[s]) {
         if (s == thread) keep_class_[c] = 1;
@@ -341,7 +340,7 @@ Result<HeapModel> BuildHeapModel(const std::string& path, const ModelOptions& op
   HeapModel m;
   // Pass 1: classes, layout and sizes.
   {
-    auto input = hprof::DumpInput::Open(path, options.read.threads);
+    auto input = hprof::DumpInput::Open(path, options.read.threads, options.read.key.get());
     if (!input.ok()) return input.error();
     auto scan = ScanHeap(input.value(), ScanOptions{options.read});
     if (!scan.ok()) return scan.error();
@@ -351,7 +350,7 @@ Result<HeapModel> BuildHeapModel(const std::string& path, const ModelOptions& op
   // object, and again below on the objects the pass found.
   if (Status s = CheckObjectCount(m.scan.objects() + m.scan.class_mirrors); !s.ok()) return s.error();
   // Pass 2: objects and references, in dump order, one thread.
-  auto input = hprof::DumpInput::Open(path, options.read.threads);
+  auto input = hprof::DumpInput::Open(path, options.read.threads, options.read.key.get());
   if (!input.ok()) return input.error();
   m.input = std::make_shared<hprof::DumpInput>(std::move(input.value()));
   bool keep = m.input->encoding != hprof::DumpEncoding::kPlain;

@@ -288,6 +288,7 @@ Status ParseHeapDumpBody(ByteWindow& win, const HeapBodyLimits& limits, Visitor&
         HS_NEED(2);
         uint32_t static_count = LoadU2(p);
         p += 2;
+        cd.statics_offset = win.OffsetOf(p);
         scratch.statics.clear();
         for (uint32_t i = 0; i < static_count; ++i) {
           HS_NEED(I + 1);

@@ -77,6 +77,7 @@ struct ClassDumpRecord {
   uint32_t instance_size;  // as the dump states it: not the JVM's layout
   std::span<const StaticField> statics;
   std::span<const FieldDecl> fields;  // declared by this class only, in dump order
+  uint64_t statics_offset = 0;  // stream offset of the first static field entry, for rewriting values
 };
 
 // Android HEAP_DUMP_INFO: the heap (zygote, image, app) the next objects live in.
