@@ -1,6 +1,7 @@
-// fuzz/make_seeds.cc - writes the fuzzer's seed corpus: a few small, valid
+// fuzz/make_seeds.cc - writes the fuzzers' seed corpus: a few small, valid
 // dumps of both id sizes that together hold every record and sub-record
-// kind, so mutations start from real structure instead of noise.
+// kind, so mutations start from real structure instead of noise, and the
+// same encrypted under the decrypt fuzzer's key (plain and gzip inside).
 //
 // Usage: make_seeds DIR
 #include <libdeflate.h>
@@ -9,6 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_key.h"
+#include "hprof/byte_sink.h"
+#include "hprof/encrypted_format.h"
+#include "hprof/encrypted_writer.h"
 #include "hprof/writer.h"
 
 namespace heapscope::hprof {
@@ -67,6 +72,16 @@ std::vector<uint8_t> Gzip(const std::vector<uint8_t>& plain) {
   return out;
 }
 
+// Sealed under the fuzz key, in the smallest chunks so even a small seed
+// has several.
+std::vector<uint8_t> Encrypt(const std::vector<uint8_t>& plain) {
+  auto memory = std::make_unique<MemorySink>();
+  MemorySink* out = memory.get();
+  auto sink = CreateEncryptingSink(std::move(memory), FuzzKey(), 1, kMinChunkSize);
+  if (!sink->Write(plain).ok() || !sink->Finish().ok()) return {};
+  return out->data;
+}
+
 }  // namespace
 }  // namespace heapscope::hprof
 
@@ -88,6 +103,8 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> plain = a.Finish();
     failures += !Save(dir + "/segmented-id" + std::to_string(id_size) + ".hprof", plain);
     failures += !Save(dir + "/segmented-id" + std::to_string(id_size) + ".hprof.gz", Gzip(plain));
+    failures += !Save(dir + "/segmented-id" + std::to_string(id_size) + ".hprof.enc", Encrypt(plain));
+    failures += !Save(dir + "/segmented-id" + std::to_string(id_size) + ".hprof.gz.enc", Encrypt(Gzip(plain)));
 
     // One HEAP_DUMP record and no HEAP_DUMP_END, as 1.0.1 dumps are.
     WriterOptions old{"JAVA PROFILE 1.0.1", id_size, 0, RecordTag::kHeapDump};

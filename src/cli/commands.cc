@@ -9,7 +9,9 @@
 
 #include "cli/dump_options.h"
 #include "cli/analyze_command.h"
+#include "cli/crypt_commands.h"
 #include "cli/diff_command.h"
+#include "cli/secret_commands.h"
 #include "cli/trend_command.h"
 #include "cli/graph_commands.h"
 #include "cli/index_command.h"
@@ -117,6 +119,11 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterTrend(app, run);
   RegisterPaths(app, run);
   RegisterObject(app, run);
+  RegisterScan(app, run);
+  RegisterRedact(app, run);
+  RegisterEncrypt(app, run);
+  RegisterDecrypt(app, run);
+  RegisterKeygen(app, run);
 }
 
 }  // namespace heapscope::cli

@@ -1,6 +1,9 @@
 #include "cli/dump_options.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -11,7 +14,7 @@
 namespace heapscope::cli {
 
 void AddDumpOptions(CLI::App* cmd, DumpOptions& o) {
-  cmd->add_option("DUMP", o.path, "heap dump (.hprof, or gzip-compressed)")->required();
+  cmd->add_option("DUMP", o.path, "heap dump (.hprof, gzip-compressed or encrypted)")->required();
   AddDumpFlags(cmd, o);
 }
 
@@ -20,6 +23,8 @@ void AddDumpFlags(CLI::App* cmd, DumpOptions& o) {
   cmd->add_flag("--allow-truncated", o.allow_truncated,
                 "analyze what precedes a truncation and report what was lost");
   cmd->add_option("--threads", o.threads, "threads to use (0 = all cores)")->default_val(0);
+  cmd->add_option("--key-file", o.key_file,
+                  "master key of an encrypted dump: 64 hex digits or 32 raw bytes (default: $HEAPSCOPE_KEY_FILE)");
 }
 
 void AddGraphOptions(CLI::App* cmd, GraphCommandOptions& o) {
@@ -41,8 +46,35 @@ int ReportError(const Error& e) {
   return e.ExitCode();
 }
 
-hprof::ReadOptions ReadOptionsFor(const DumpOptions& o) {
+Result<std::shared_ptr<const hprof::DumpKey>> LoadDumpKey(const std::string& key_file) {
+  std::string path = key_file;
+  bool from_env = false;
+  if (path.empty()) {
+    const char* env = std::getenv("HEAPSCOPE_KEY_FILE");
+    if (!env || !*env) return std::shared_ptr<const hprof::DumpKey>();
+    path = env;
+    from_env = true;
+  }
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const hprof::DumpKey>> loaded;
+  std::lock_guard lock(mu);
+  if (auto it = loaded.find(path); it != loaded.end()) return it->second;
+  auto key = hprof::DumpKey::Load(path);
+  if (!key.ok()) {
+    Error e = key.error();
+    if (from_env) e.message += " (the path is HEAPSCOPE_KEY_FILE's)";
+    return e;
+  }
+  auto shared = std::make_shared<const hprof::DumpKey>(std::move(key.value()));
+  loaded.emplace(path, shared);
+  return shared;
+}
+
+Result<hprof::ReadOptions> ReadOptionsFor(const DumpOptions& o) {
   hprof::ReadOptions ro;
+  auto key = LoadDumpKey(o.key_file);
+  if (!key.ok()) return key.error();
+  ro.key = std::move(key.value());
   ro.allow_truncated = o.allow_truncated;
   ro.threads = o.threads;
   auto bar = std::make_shared<ProgressBar>("reading");
@@ -51,9 +83,11 @@ hprof::ReadOptions ReadOptionsFor(const DumpOptions& o) {
 }
 
 Result<heap::HeapScan> Scan(const DumpOptions& o) {
-  auto input = hprof::DumpInput::Open(o.path, o.threads);
+  auto ro = ReadOptionsFor(o);
+  if (!ro.ok()) return ro.error();
+  auto input = hprof::DumpInput::Open(o.path, o.threads, ro->key.get());
   if (!input.ok()) return input.error();
-  return heap::ScanHeap(input.value(), heap::ScanOptions{ReadOptionsFor(o)});
+  return heap::ScanHeap(input.value(), heap::ScanOptions{std::move(ro.value())});
 }
 
 void PrintJson(const nlohmann::ordered_json& j) {
@@ -70,7 +104,9 @@ Result<std::shared_ptr<const AnalyzedHeap>> Analyze(const DumpOptions& o, const 
   io.keep_unreachable = g.keep_unreachable;
   io.rebuild = g.rebuild_index;
   io.with_analysis = with_analysis;
-  io.read = ReadOptionsFor(o);
+  auto ro = ReadOptionsFor(o);
+  if (!ro.ok()) return ro.error();
+  io.read = std::move(ro.value());
   io.note = [](const std::string& text) { fmt::print(stderr, "heapscope: {}\n", text); };
   return index::OpenOrBuild(o.path, io);
 }

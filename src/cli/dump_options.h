@@ -28,6 +28,7 @@ struct DumpOptions {
   bool json = false;
   bool allow_truncated = false;
   int threads = 0;
+  std::string key_file;  // --key-file; "" = $HEAPSCOPE_KEY_FILE, if set
 };
 
 void AddDumpOptions(CLI::App* cmd, DumpOptions& o);
@@ -46,9 +47,14 @@ void AddGraphOptions(CLI::App* cmd, GraphCommandOptions& o);
 // Prints "heapscope: error: ..." and returns the exit code.
 int ReportError(const Error& e);
 
-// Read options from the command line, with a progress bar that lives as
-// long as the options do.
-hprof::ReadOptions ReadOptionsFor(const DumpOptions& o);
+// The master key for encrypted dumps from `key_file`, else from the file
+// $HEAPSCOPE_KEY_FILE names; null when neither is set. Each file is read
+// once per process (diff and trend open several dumps with one key).
+Result<std::shared_ptr<const hprof::DumpKey>> LoadDumpKey(const std::string& key_file);
+
+// Read options from the command line (the key loaded), with a progress bar
+// that lives as long as the options do.
+Result<hprof::ReadOptions> ReadOptionsFor(const DumpOptions& o);
 
 Result<heap::HeapScan> Scan(const DumpOptions& o);
 

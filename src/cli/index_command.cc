@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/dump_options.h"
+#include "hprof/encrypted_reader.h"
 #include "index/analyzed_heap.h"
 
 namespace heapscope::cli {
@@ -39,7 +40,16 @@ void RegisterIndex(CLI::App& app, std::function<int()>& run) {
       io.weak_refs = o->graph.weak_refs == "exclude" ? analysis::WeakRefs::kExclude : analysis::WeakRefs::kAsMat;
       io.keep_unreachable = o->graph.keep_unreachable;
       io.rebuild = o->force || o->graph.rebuild_index;
-      io.read = ReadOptionsFor(o->dump);
+      // The index holds the dump's strings and structure in the clear.
+      if (hprof::IsEncryptedFile(o->dump.path)) {
+        return ReportError(Error::Usage(fmt::format(
+            "{} is encrypted: its index is never written, as it would put plaintext on the disk (other commands "
+            "build it in memory each time)",
+            o->dump.path)));
+      }
+      auto ro = ReadOptionsFor(o->dump);
+      if (!ro.ok()) return ReportError(ro.error());
+      io.read = std::move(ro.value());
       io.note = [](const std::string& text) { fmt::print(stderr, "heapscope: {}\n", text); };
       auto start = std::chrono::steady_clock::now();
       auto heap = index::OpenOrBuild(o->dump.path, io);

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -56,6 +57,9 @@ struct ReadOptions {
   int threads = 0;
   // Called now and then with (input bytes done, input bytes total).
   std::function<void(uint64_t, uint64_t)> progress;
+  // The master key for an encrypted dump (--key-file); null when none was
+  // given. Passed to DumpInput::Open by whoever opens the dump.
+  std::shared_ptr<const DumpKey> key;
 };
 
 struct ReadSummary {
@@ -267,6 +271,8 @@ Status ReadMapped(const MappedFile& file, uint64_t start, const ReadOptions& opt
   std::vector<SegmentSpan> segments;
   bool segmented = false, saw_end = false;  // see ReadStream
   uint64_t pos = start;
+  uint64_t released = 0;
+  constexpr uint64_t kFramingReleaseStep = uint64_t{32} << 20;
   Error truncation;
   bool cut = false;
   while (pos < size) {
@@ -320,6 +326,14 @@ Status ReadMapped(const MappedFile& file, uint64_t start, const ReadOptions& opt
       if (!s.ok()) return s;
     }
     pos = body + length;
+    // Touching a record header maps the whole page-cache folio around it
+    // (hundreds of KiB with large folios on recent kernels), so framing
+    // alone would leave most of the file in RSS: hand it back as we go; the
+    // parse maps each segment again.
+    if (pos - released > kFramingReleaseStep) {
+      file.Release(released, pos - released);
+      released = pos;
+    }
   }
   if (cut && !opt.allow_truncated) {
     // The heap bodies before the cut are fine; report the cut itself.
@@ -341,7 +355,8 @@ Status ReadMapped(const MappedFile& file, uint64_t start, const ReadOptions& opt
       size_t i = next.fetch_add(1);
       if (i >= segments.size()) return;
       const SegmentSpan& seg = segments[i];
-      ByteWindow win(file.bytes().subspan(seg.body_offset, seg.length), seg.body_offset);
+      // With the file, the parser hands pages back inside a big segment too.
+      ByteWindow win(file.bytes().subspan(seg.body_offset, seg.length), seg.body_offset, &file);
       const bool is_cut = seg.length < seg.declared;
       HeapBodyLimits lim{seg.body_offset, seg.length, seg.record_offset, seg.tag, false, is_cut};
       uint64_t actual = 0;

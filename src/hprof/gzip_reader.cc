@@ -160,18 +160,7 @@ class StreamInflater {
   }
 
   Error Corrupt(int ret) const {
-    std::string_view what = "corrupt deflate data";
-    switch (ret) {
-      case ISAL_INVALID_BLOCK: what = "invalid deflate block"; break;
-      case ISAL_INVALID_SYMBOL: what = "invalid deflate symbol"; break;
-      case ISAL_INVALID_LOOKBACK: what = "invalid deflate back-reference distance"; break;
-      case ISAL_INVALID_WRAPPER: what = "invalid gzip header"; break;
-      case ISAL_UNSUPPORTED_METHOD: what = "unsupported gzip compression method"; break;
-      case ISAL_INCORRECT_CHECKSUM:
-        what = "gzip CRC32 or length check failed (the damage may lie anywhere in the member)";
-        break;
-      default: break;
-    }
+    const std::string_view what = IsalInflateErrorText(ret);
     // ISA-L reads ahead into a bit buffer; step back over what it holds
     // so the offset points near the damage rather than past it.
     const uint64_t buffered = static_cast<uint64_t>(std::max(state_->read_in_length, 0)) / 8;
@@ -442,6 +431,18 @@ class GzipSource final : public ChunkSource {
 };
 
 }  // namespace
+
+std::string_view IsalInflateErrorText(int ret) {
+  switch (ret) {
+    case ISAL_INVALID_BLOCK: return "invalid deflate block";
+    case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
+    case ISAL_INVALID_LOOKBACK: return "invalid deflate back-reference distance";
+    case ISAL_INVALID_WRAPPER: return "invalid gzip header (or trailing data after a member)";
+    case ISAL_UNSUPPORTED_METHOD: return "unsupported gzip compression method";
+    case ISAL_INCORRECT_CHECKSUM: return "gzip CRC32 or length check failed (the damage may lie anywhere in the member)";
+    default: return "corrupt deflate data";
+  }
+}
 
 bool LooksLikeGzip(std::span<const uint8_t> first_bytes) {
   return first_bytes.size() >= sizeof kMagic && std::memcmp(first_bytes.data(), kMagic, sizeof kMagic) == 0;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "hprof/chunk_source.h"
 #include "hprof/error.h"
@@ -25,6 +26,9 @@ bool LooksLikeGzip(std::span<const uint8_t> first_bytes);
 // The block size from a HotSpot first-member comment, or 0 when the stream
 // isn't HotSpot's block format.
 uint64_t HotSpotGzipBlockSize(std::span<const uint8_t> first_bytes);
+
+// What an ISA-L inflate error code means, for messages.
+std::string_view IsalInflateErrorText(int isal_code);
 
 // `threads` inflate in parallel (HotSpot block format only); 0 = all cores.
 // Errors are reported with offsets in the compressed file.

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "hprof/encrypted_reader.h"
 #include "index/analysis_part.h"
 #include "index/dump_identity.h"
 #include "index/index_part.h"
@@ -72,8 +73,12 @@ class Builder {
     auto identity = ReadDumpIdentity(path_);
     if (!identity.ok()) return identity.error();
     identity_ = identity.value();
+    // An encrypted dump's model holds its strings in the clear (the arena),
+    // so its index is neither read nor written: no plaintext on the disk.
+    in_memory_ = hprof::IsEncryptedFile(path_);
+    write_ = opt_.write && !in_memory_;
     IndexInfo& info = heap_->index;
-    info.dir = IndexDirFor(path_, opt_.index_dir);
+    if (!in_memory_) info.dir = IndexDirFor(path_, opt_.index_dir);
     Status s = OpenOrBuildModel();
     if (!s.ok()) return s.error();
     if (opt_.with_analysis) {
@@ -115,7 +120,7 @@ class Builder {
 
   Status OpenOrBuildModel() {
     IndexInfo& info = heap_->index;
-    if (!opt_.rebuild) {
+    if (!opt_.rebuild && !in_memory_) {
       auto start = Clock::now();
       PartOpen open = OpenPart(
           ModelDir(),
@@ -143,13 +148,14 @@ class Builder {
     if (!model.ok()) return model.error();
     heap_->model = std::move(model.value());
     Phase("model", start);
+    if (in_memory_) Note("encrypted dump: the index stays in memory, so no plaintext reaches the disk");
     model_build_id_ = NewBuildId();
     // A dump rewritten while it was read must not be indexed under its old
     // identity.
     auto after = ReadDumpIdentity(path_);
-    if (opt_.write && !(after.ok() && after.value() == identity_)) {
+    if (write_ && !(after.ok() && after.value() == identity_)) {
       NoteWriteError(Error::Io("the dump changed while it was read"));
-    } else if (opt_.write) {
+    } else if (write_) {
       // Writing 2 GB of columns is bound by the disk (6 s at 365 MB/s here),
       // so it runs while the graph and dominators are computed; the model is
       // read-only from here on.
@@ -223,7 +229,7 @@ class Builder {
     FinishModelWrite();
     phase = Phase("model write (waited for)", phase);
     // Without a model part on disk an analysis part could never be reused.
-    if (opt_.write && info.write_error.empty()) {
+    if (write_ && info.write_error.empty()) {
       auto written = WriteAnalysisPart(AnalysisDir(), *heap_, opt_.weak_refs, opt_.keep_unreachable, model_build_id_);
       if (written.ok()) info.bytes += written.value();
       else NoteWriteError(written.error());
@@ -238,6 +244,8 @@ class Builder {
   std::shared_ptr<AnalyzedHeap> heap_;
   DumpIdentity identity_;
   uint64_t model_build_id_ = 0;
+  bool in_memory_ = false;  // encrypted: nothing of the index touches the disk
+  bool write_ = true;       // opt_.write, unless in_memory_
   // Declared last: destroyed first, so an early return waits for the write
   // while everything it reads is still alive.
   std::future<Result<uint64_t>> model_write_;

@@ -68,6 +68,8 @@ struct AnalyzedHeap {
   IndexInfo index;
 };
 
+// An encrypted dump's index is never read or written (its model holds the
+// dump's strings in the clear): it is built in memory each time, with a note.
 // Errors are those of reading the dump (a bad dump stays an error) or, when
 // `options.write` is set and nothing can be reused, none at all for an
 // index that can't be written: that goes to index.write_error and a note.

@@ -102,7 +102,7 @@ class RedactWriter : public hprof::HeapVisitorBase {
   static constexpr bool kWantPrimitiveArrayData = true;
 
   RedactWriter(const RedactOptions& o, const heap::HeapScan& scan, const std::vector<std::vector<ZeroRange>>& zero,
-               const absl::flat_hash_set<uint64_t>& keep, hprof::ByteSink& out, std::span<const uint8_t> mapped,
+               const absl::flat_hash_set<uint64_t>& keep, hprof::ByteSink& out, const hprof::MappedFile& mapped,
                TeeSource* tee)
       : o_(o), t_(scan.classes), zero_(zero), keep_(keep), out_(out), mapped_(mapped), tee_(tee),
         id_size_(scan.read.header.id_size) {
@@ -186,8 +186,14 @@ class RedactWriter : public hprof::HeapVisitorBase {
 
   void Copy(uint64_t to) {
     if (to <= done_ || !status.ok()) return;
-    status = tee_ ? tee_->CopyTo(out_, done_, to) : out_.Write(mapped_.subspan(done_, to - done_));
+    status = tee_ ? tee_->CopyTo(out_, done_, to) : out_.Write(mapped_.bytes().subspan(done_, to - done_));
     done_ = to;
+    // The copy trails the parser, so it touches pages the parser already
+    // handed back; hand them back again.
+    if (!tee_ && done_ - released_ >= kReleaseStep) {
+      mapped_.Release(released_, done_ - released_);
+      released_ = done_;
+    }
   }
   // Writes `bytes` in place of the input's bytes at [at, at + size).
   void Replace(uint64_t at, std::span<const uint8_t> bytes) {
@@ -210,10 +216,12 @@ class RedactWriter : public hprof::HeapVisitorBase {
   const std::vector<std::vector<ZeroRange>>& zero_;
   const absl::flat_hash_set<uint64_t>& keep_;
   hprof::ByteSink& out_;
-  std::span<const uint8_t> mapped_;
+  const hprof::MappedFile& mapped_;
   TeeSource* tee_;
   uint32_t id_size_;
   uint64_t done_ = 0;  // input bytes [0, done_) are written
+  uint64_t released_ = 0;
+  static constexpr uint64_t kReleaseStep = uint64_t{16} << 20;
   std::vector<uint8_t> buffer_;
   SecretMatcher::Scratch scratch_;
   ArrayText texts_[3];
@@ -251,7 +259,7 @@ std::vector<std::vector<ZeroRange>> ZeroRanges(const heap::HeapScan& scan, Redac
 // One in-order pass with one visitor.
 template <class Visitor>
 Status Pass(const std::string& path, hprof::ReadOptions read, std::vector<Visitor>& one) {
-  auto input = hprof::DumpInput::Open(path, read.threads);
+  auto input = hprof::DumpInput::Open(path, read.threads, read.key.get());
   if (!input.ok()) return input.error();
   NoTop top;
   read.threads = 1;
@@ -299,7 +307,7 @@ Result<RedactStats> RedactDump(const std::string& in_path, hprof::ByteSink& out,
   }
   heap::HeapScan scan;
   {
-    auto input = hprof::DumpInput::Open(in_path, o.read.threads);
+    auto input = hprof::DumpInput::Open(in_path, o.read.threads, o.read.key.get());
     if (!input.ok()) return input.error();
     auto s = heap::ScanHeap(input.value(), heap::ScanOptions{o.read});
     if (!s.ok()) return s.error();
@@ -314,7 +322,7 @@ Result<RedactStats> RedactDump(const std::string& in_path, hprof::ByteSink& out,
     keep = std::move(k.value());
   }
 
-  auto input = hprof::DumpInput::Open(in_path, o.read.threads);
+  auto input = hprof::DumpInput::Open(in_path, o.read.threads, o.read.key.get());
   if (!input.ok()) return input.error();
   TeeSource* tee = nullptr;
   if (input->encoding != hprof::DumpEncoding::kPlain) {
@@ -323,7 +331,7 @@ Result<RedactStats> RedactDump(const std::string& in_path, hprof::ByteSink& out,
     input->chunks = std::move(owned);
   }
   std::vector<RedactWriter> writer;
-  writer.emplace_back(o, scan, zero, keep, out, input->mapped.bytes(), tee);
+  writer.emplace_back(o, scan, zero, keep, out, input->mapped, tee);
   NoTop top;
   hprof::ReadOptions read = o.read;
   read.threads = 1;  // the output is written in dump order

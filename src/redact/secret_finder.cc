@@ -124,7 +124,7 @@ int Threads(const hprof::ReadOptions& read) {
 
 template <class Visitor>
 Result<hprof::ReadSummary> Pass(const std::string& path, const hprof::ReadOptions& read, std::vector<Visitor>& v) {
-  auto input = hprof::DumpInput::Open(path, read.threads);
+  auto input = hprof::DumpInput::Open(path, read.threads, read.key.get());
   if (!input.ok()) return input.error();
   NoTop top;
   return hprof::ReadDump(input.value(), read, top, v);
@@ -163,7 +163,7 @@ Result<SecretFindings> FindSecrets(const std::string& path, const SecretMatcher&
   SecretFindings out;
   heap::HeapScan scan;
   {
-    auto input = hprof::DumpInput::Open(path, read.threads);
+    auto input = hprof::DumpInput::Open(path, read.threads, read.key.get());
     if (!input.ok()) return input.error();
     auto s = heap::ScanHeap(input.value(), heap::ScanOptions{read});
     if (!s.ok()) return s.error();
