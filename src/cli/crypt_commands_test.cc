@@ -21,16 +21,12 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/path_test_dump.h"
+#include "cli/cli_test_run.h"
 
 namespace heapscope::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-};
 
 std::string ReadAll(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -46,9 +42,8 @@ std::set<std::string> Listing(const fs::path& dir) {
 class CryptCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* env = std::getenv("HEAPSCOPE_BIN");
-    bin_ = env && *env ? env : "build/heapscope";
-    if (access(bin_.c_str(), X_OK) != 0) GTEST_SKIP() << "no heapscope binary at " << bin_;
+    bin_ = HeapscopeBinary();
+    if (bin_.empty()) GTEST_SKIP() << "no heapscope binary ($HEAPSCOPE_BIN or build/heapscope)";
     char tmpl[] = "/tmp/hs_crypt_cli_XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     root_ = tmpl;
@@ -67,19 +62,7 @@ class CryptCommandsTest : public ::testing::Test {
   fs::path Plain() const { return root_ / "plain" / "dump.hprof"; }
   fs::path Encrypted() const { return root_ / "enc" / "dump.hprof.enc"; }
 
-  // Runs `[env] heapscope ARGS` with stdout captured and stderr discarded.
-  CommandRun Heapscope(const std::string& args, const std::string& env = "") {
-    CommandRun r;
-    std::string command = fmt::format("{} '{}' {} 2>/dev/null", env, bin_, args);
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return r;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-    int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
+  CommandRun Heapscope(const std::string& args, const std::string& env = "") { return RunHeapscope(bin_, args, env); }
   nlohmann::json Json(const std::string& args, const std::string& env = "") {
     CommandRun r = Heapscope(args, env);
     EXPECT_EQ(r.exit_code, 0) << args;

@@ -16,23 +16,18 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/path_test_dump.h"
+#include "cli/cli_test_run.h"
 
 namespace heapscope::cli {
 namespace {
 
 using namespace analysis::path_test;  // NOLINT: the dump's ids read best unqualified
 
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-};
-
 class ObjectCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* env = std::getenv("HEAPSCOPE_BIN");
-    bin_ = env && *env ? env : "build/heapscope";
-    if (access(bin_.c_str(), X_OK) != 0) GTEST_SKIP() << "no heapscope binary at " << bin_;
+    bin_ = HeapscopeBinary();
+    if (bin_.empty()) GTEST_SKIP() << "no heapscope binary ($HEAPSCOPE_BIN or build/heapscope)";
     dump_ = WritePathDump(8);
     ASSERT_FALSE(dump_.empty());
   }
@@ -40,19 +35,7 @@ class ObjectCommandsTest : public ::testing::Test {
     if (!dump_.empty()) std::remove(dump_.c_str());
   }
 
-  // Runs `heapscope ARGS` with stdout captured and stderr discarded.
-  CommandRun Heapscope(const std::string& args) {
-    CommandRun r;
-    std::string command = fmt::format("'{}' {} 2>/dev/null", bin_, args);
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return r;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-    int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
+  CommandRun Heapscope(const std::string& args) { return RunHeapscope(bin_, args); }
   nlohmann::json Json(const std::string& args) {
     CommandRun r = Heapscope(args);
     EXPECT_EQ(r.exit_code, 0) << args;
