@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <iterator>
 #include <string>
 
 #include "heap/heap_scan.h"
@@ -27,11 +26,6 @@ bool Contains(const std::vector<uint8_t>& hay, const std::vector<uint8_t>& needl
 }
 bool ContainsAnyEncoding(const std::vector<uint8_t>& hay, std::string_view s) {
   return Contains(hay, Bytes(s)) || Contains(hay, Utf16(s, true)) || Contains(hay, Utf16(s, false));
-}
-
-std::vector<uint8_t> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::shared_ptr<const SecretMatcher> Matcher() {
@@ -138,13 +132,9 @@ TEST(ArrayText, ReadsUtf16BytesBothWaysAndMasksInPlace) {
 class RedactDumpTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    HprofWriter w;
-    auto bytes = SecretDump();
-    path_ = hprof::CreateTempFile("redact_in");
-    std::ofstream(path_, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    input_ = bytes;
+    input_ = SecretDump();
+    path_ = WriteOut(input_);
   }
-  void TearDown() override { std::remove(path_.c_str()); }
   std::string WriteOut(const std::vector<uint8_t>& b) {
     std::string p = hprof::CreateTempFile("redact_out");
     std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
