@@ -186,13 +186,22 @@ class RedactWriter : public hprof::HeapVisitorBase {
 
   void Copy(uint64_t to) {
     if (to <= done_ || !status.ok()) return;
-    status = tee_ ? tee_->CopyTo(out_, done_, to) : out_.Write(mapped_.bytes().subspan(done_, to - done_));
-    done_ = to;
+    if (tee_) {
+      status = tee_->CopyTo(out_, done_, to);
+      done_ = to;
+      return;
+    }
     // The copy trails the parser, so it touches pages the parser already
-    // handed back; hand them back again.
-    if (!tee_ && done_ - released_ >= kReleaseStep) {
-      mapped_.Release(released_, done_ - released_);
-      released_ = done_;
+    // handed back (or skipped: a huge object array is never read but here);
+    // hand them back again, a piece at a time.
+    while (done_ < to && status.ok()) {
+      const uint64_t end = std::min(to, done_ + kReleaseStep);
+      status = out_.Write(mapped_.bytes().subspan(done_, end - done_));
+      done_ = end;
+      if (done_ - released_ >= kReleaseStep) {
+        mapped_.Release(released_, done_ - released_);
+        released_ = done_;
+      }
     }
   }
   // Writes `bytes` in place of the input's bytes at [at, at + size).
