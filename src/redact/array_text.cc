@@ -5,6 +5,11 @@
 namespace heapscope::redact {
 namespace {
 
+// Every match of a built-in rule has more ASCII characters than this, each
+// with a zero high byte in UTF-16: fewer zeros can't hide one, however
+// little of the rest is Latin-1 (a line of CJK text with an e-mail in it).
+constexpr size_t kMinZeroHighBytes = 4;
+
 void Utf16(std::span<const uint8_t> data, bool little_endian, std::string& out) {
   const size_t n = data.size() / 2;
   out.resize(n);
@@ -33,12 +38,11 @@ int ReadArrayText(hprof::BasicType type, std::span<const uint8_t> data, ArrayTex
       zero_even += data[i] == 0;
       zero_odd += data[i + 1] == 0;
     }
-    const size_t chars = data.size() / 2;
-    if (zero_odd * 4 >= chars) {
+    if (zero_odd >= kMinZeroHighBytes) {
       out[n].encoding = TextEncoding::kUtf16Le;
       Utf16(data, true, out[n++].text);
     }
-    if (zero_even * 4 >= chars) {
+    if (zero_even >= kMinZeroHighBytes) {
       out[n].encoding = TextEncoding::kUtf16Be;
       Utf16(data, false, out[n++].text);
     }

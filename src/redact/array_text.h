@@ -6,7 +6,7 @@
 // String's value, or any bytes), or UTF-16 in the JVM's byte order (a
 // String with a non-Latin-1 character; little-endian on x86). Which, the
 // array doesn't say (the String's coder does, but the String may be far
-// away in the dump), so a byte[] is read as bytes and, when a quarter of
+// away in the dump), so a byte[] is read as bytes and, when at least 4 of
 // its odd (or even) bytes are zero, also as UTF-16LE (or BE). A character
 // that isn't Latin-1 becomes \x1a, which no rule's secret part matches.
 #ifndef HEAPSCOPE_REDACT_ARRAY_TEXT_H_

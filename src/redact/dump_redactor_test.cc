@@ -118,12 +118,20 @@ TEST(SecretRules, UserRulesParseAndBadOnesSayWhere) {
 
 TEST(ArrayText, ReadsUtf16BytesBothWaysAndMasksInPlace) {
   ArrayText t[3];
-  auto le = Utf16("pw=abc", true);
+  auto le = Utf16("pw=abcdefgh", true);
   ASSERT_EQ(ReadArrayText(BasicType::kByte, le, t), 2);
   EXPECT_EQ(t[1].encoding, TextEncoding::kUtf16Le);
-  EXPECT_EQ(t[1].text, "pw=abc");
-  MaskCharacters(TextEncoding::kUtf16Le, le, 3, 6);
-  EXPECT_EQ(le, Utf16("pw=***", true));
+  EXPECT_EQ(t[1].text, "pw=abcdefgh");
+  MaskCharacters(TextEncoding::kUtf16Le, le, 3, 11);
+  EXPECT_EQ(le, Utf16("pw=********", true));
+  EXPECT_EQ(ReadArrayText(BasicType::kByte, Utf16("ab", true), t), 1) << "too few zeros to hide a secret";
+  // Mostly non-Latin-1 text (CJK) with an address in it: still read.
+  std::vector<uint8_t> cjk;
+  for (int i = 0; i < 60; ++i) cjk.insert(cjk.end(), {0x2d, 0x4e});
+  auto mail = Utf16(" jane.doe@example.com", true);
+  cjk.insert(cjk.end(), mail.begin(), mail.end());
+  ASSERT_EQ(ReadArrayText(BasicType::kByte, cjk, t), 2);
+  EXPECT_NE(t[1].text.find("jane.doe@example.com"), std::string::npos);
   auto be = Utf16("x\xe9y", false);
   ASSERT_EQ(ReadArrayText(BasicType::kChar, be, t), 1);
   EXPECT_EQ(t[0].text, "x\xe9y");
