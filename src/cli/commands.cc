@@ -9,6 +9,7 @@
 
 #include "cli/dump_options.h"
 #include "cli/analyze_command.h"
+#include "cli/attach_command.h"
 #include "cli/crypt_commands.h"
 #include "cli/diff_command.h"
 #include "cli/secret_commands.h"
@@ -121,6 +122,7 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterObject(app, run);
   RegisterScan(app, run);
   RegisterRedact(app, run);
+  RegisterAttach(app, run);
   RegisterEncrypt(app, run);
   RegisterDecrypt(app, run);
   RegisterKeygen(app, run);

@@ -684,6 +684,24 @@ def browser_check(script, html, screenshot):
     return []
 
 
+def run_checks(checks):
+    """Runs (label, check) pairs, where check() returns a list of problems
+    (a HarnessError counts as one); prints "[label] ok" or "FAIL" with each
+    problem. Returns True when any check failed."""
+    failed = False
+    for label, check in checks:
+        try:
+            problems = check()
+        except HarnessError as e:
+            problems = [f"ERROR {e}"]
+        failed = failed or bool(problems)
+        print(f"[{label}] " + ("ok" if not problems else "FAIL"))
+        for p in problems:
+            print(f"    - {p}")
+        sys.stdout.flush()
+    return failed
+
+
 def harness_parser(doc, keep_help, config_help, self_test_help):
     """The options every real-JVM harness takes (--heapscope, --jdk, --config,
     --keep, --self-test); a harness adds its own to the parser returned."""

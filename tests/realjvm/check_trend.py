@@ -172,17 +172,8 @@ def main(argv):
     if args.config:
         jdks = [j for j in jdks if any(part in j.label for part in args.config)]
     root, cleanup = ch.work_dir(args.keep, "heapscope-trend-")
-    failed = False
     try:
-        for jdk in jdks:
-            try:
-                problems = run_config(jdk, str(binary), root / jdk.label)
-            except ch.HarnessError as e:
-                problems = [f"ERROR {e}"]
-            failed = failed or bool(problems)
-            print(f"[{jdk.label}] " + ("ok" if not problems else "FAIL"))
-            for p in problems:
-                print(f"    - {p}")
+        failed = ch.run_checks([(j.label, lambda j=j: run_config(j, str(binary), root / j.label)) for j in jdks])
     finally:
         if cleanup is not None:
             cleanup.cleanup()
