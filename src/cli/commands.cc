@@ -16,6 +16,7 @@
 #include "cli/trend_command.h"
 #include "cli/graph_commands.h"
 #include "cli/index_command.h"
+#include "cli/jvms_command.h"
 #include "cli/object_commands.h"
 #include "heap/heap_scan.h"
 #include "hprof/dump_input.h"
@@ -123,6 +124,7 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterScan(app, run);
   RegisterRedact(app, run);
   RegisterAttach(app, run);
+  RegisterJvms(app, run);
   RegisterEncrypt(app, run);
   RegisterDecrypt(app, run);
   RegisterKeygen(app, run);

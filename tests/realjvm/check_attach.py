@@ -11,6 +11,8 @@ For JDK 17 and, when installed, a newer JDK, it runs a corpus program
   - a second GC.heap_dump to the same file is refused in the text ("File
     exists") although the code is 0, which is why callers read the text;
   - an unknown command gives a non-zero exit.
+Also `heapscope jvms --json` (performance data, no attach) lists the
+program with its main class and the old generation's capacity jstat shows.
 And once: a process that is not a JVM (`sleep`) is refused without being
 signalled, and is still alive afterwards.
 
@@ -51,6 +53,7 @@ def run_config(jdk, binary, work):
     config = ch.Config(jdk.label, jdk, [])
     with ch.JavaProgram(config, classes, PROGRAM, work / "program.log") as program:
         pid = program.wait_ready()
+        problems += check_jvms(binary, jdk, pid)
         r = attach(binary, pid, "VM.version")
         if r.returncode != 0 or f"JDK {jdk.feature}." not in r.stdout:
             problems.append(f"VM.version: exit {r.returncode}, output {r.stdout[:200]!r} {r.stderr[:200]!r}")
@@ -73,6 +76,26 @@ def run_config(jdk, binary, work):
         r = attach(binary, pid, "No.such_command")
         if r.returncode == 0:
             problems.append("an unknown command exited 0")
+    return problems
+
+
+def check_jvms(binary, jdk, pid):
+    listed = json.loads(ch.run([binary, "jvms", "--json"], ch.HEAPSCOPE_TIMEOUT, "jvms"))["jvms"]
+    mine = [j for j in listed if j["pid"] == pid]
+    if len(mine) != 1:
+        return [f"jvms lists pid {pid} {len(mine)} times (of {len(listed)} JVMs)"]
+    j = mine[0]
+    problems = []
+    if not j["command"].startswith(PROGRAM):
+        problems.append(f"jvms: command {j['command']!r}, expected {PROGRAM}")
+    # jstat reads the same counters: its OC column is the old generation's
+    # capacity in KB (G1's 8-byte pad shows as a fraction).
+    header, values = ch.run([jdk.tool("jstat"), "-gc", str(pid)], ch.JCMD_TIMEOUT, "jstat -gc").split("\n")[:2]
+    oc = float(dict(zip(header.split(), values.split()))["OC"]) * 1024
+    if abs(oc - j["old_capacity"]) > 1024:
+        problems.append(f"jvms: old capacity {j['old_capacity']}, jstat OC {oc:.0f} bytes")
+    if not 0 <= j["heap_used"] <= j["heap_capacity"] or j["old_capacity"] <= 0:
+        problems.append(f"jvms: implausible figures {j}")
     return problems
 
 
