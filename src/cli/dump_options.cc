@@ -85,9 +85,7 @@ Result<hprof::ReadOptions> ReadOptionsFor(const DumpOptions& o) {
 Result<heap::HeapScan> Scan(const DumpOptions& o) {
   auto ro = ReadOptionsFor(o);
   if (!ro.ok()) return ro.error();
-  auto input = hprof::DumpInput::Open(o.path, o.threads, ro->key.get());
-  if (!input.ok()) return input.error();
-  return heap::ScanHeap(input.value(), heap::ScanOptions{std::move(ro.value())});
+  return heap::ScanHeapFile(o.path, heap::ScanOptions{std::move(ro.value())});
 }
 
 void PrintJson(const nlohmann::ordered_json& j) {

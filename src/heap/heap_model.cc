@@ -340,9 +340,7 @@ Result<HeapModel> BuildHeapModel(const std::string& path, const ModelOptions& op
   HeapModel m;
   // Pass 1: classes, layout and sizes.
   {
-    auto input = hprof::DumpInput::Open(path, options.read.threads, options.read.key.get());
-    if (!input.ok()) return input.error();
-    auto scan = ScanHeap(input.value(), ScanOptions{options.read});
+    auto scan = ScanHeapFile(path, ScanOptions{options.read});
     if (!scan.ok()) return scan.error();
     m.scan = std::move(scan.value());
   }

@@ -321,4 +321,10 @@ Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options) {
   return scan;
 }
 
+Result<HeapScan> ScanHeapFile(const std::string& path, const ScanOptions& options) {
+  auto input = hprof::DumpInput::Open(path, options.read.threads, options.read.key.get());
+  if (!input.ok()) return input.error();
+  return ScanHeap(input.value(), options);
+}
+
 }  // namespace heapscope::heap

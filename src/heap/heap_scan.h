@@ -65,6 +65,8 @@ struct ScanOptions {
 };
 
 Result<HeapScan> ScanHeap(hprof::DumpInput& input, const ScanOptions& options);
+// Opens `path` (with options.read's threads and key) and scans it.
+Result<HeapScan> ScanHeapFile(const std::string& path, const ScanOptions& options);
 
 }  // namespace heapscope::heap
 

@@ -314,14 +314,9 @@ Result<RedactStats> RedactDump(const std::string& in_path, hprof::ByteSink& out,
   if (o.mode == RedactMode::kSecrets && !o.matcher) {
     return Error{ErrorKind::kInternal, "secrets mode without a matcher", kNoOffset, {}};
   }
-  heap::HeapScan scan;
-  {
-    auto input = hprof::DumpInput::Open(in_path, o.read.threads, o.read.key.get());
-    if (!input.ok()) return input.error();
-    auto s = heap::ScanHeap(input.value(), heap::ScanOptions{o.read});
-    if (!s.ok()) return s.error();
-    scan = std::move(s.value());
-  }
+  auto scanned = heap::ScanHeapFile(in_path, heap::ScanOptions{o.read});
+  if (!scanned.ok()) return scanned.error();
+  const heap::HeapScan& scan = scanned.value();
   const auto places = heap::InstanceFieldPlaces(scan.classes, scan.read.header.id_size);
   const auto zero = ZeroRanges(scan, o.mode, places);
   absl::flat_hash_set<uint64_t> keep;

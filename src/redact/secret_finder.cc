@@ -47,6 +47,7 @@ class ArrayScanner : public hprof::HeapVisitorBase {
         Example& e = examples[s.rule];
         if (e.array_id == 0 || id < e.array_id) {
           e.array_id = id;
+          e.type = type;
           e.masked = MaskedExample(m_.rules()[s.rule], std::string_view(text).substr(s.begin, s.end - s.begin));
         }
       });
@@ -62,6 +63,7 @@ class ArrayScanner : public hprof::HeapVisitorBase {
 
   struct Example {
     uint64_t array_id = 0;
+    hprof::BasicType type = hprof::BasicType::kByte;
     std::string masked;
   };
   std::vector<ArrayHit> hits;
@@ -161,14 +163,9 @@ Result<absl::flat_hash_map<uint64_t, Referrer>> FindReferrers(
 Result<SecretFindings> FindSecrets(const std::string& path, const SecretMatcher& matcher,
                                    const hprof::ReadOptions& read) {
   SecretFindings out;
-  heap::HeapScan scan;
-  {
-    auto input = hprof::DumpInput::Open(path, read.threads, read.key.get());
-    if (!input.ok()) return input.error();
-    auto s = heap::ScanHeap(input.value(), heap::ScanOptions{read});
-    if (!s.ok()) return s.error();
-    scan = std::move(s.value());
-  }
+  auto scanned = heap::ScanHeapFile(path, heap::ScanOptions{read});
+  if (!scanned.ok()) return scanned.error();
+  const heap::HeapScan& scan = scanned.value();
   out.id_size = scan.read.header.id_size;
   out.dump_bytes = scan.read.decoded_bytes;
   const heap::ClassTable& t = scan.classes;
@@ -249,11 +246,7 @@ Result<SecretFindings> FindSecrets(const std::string& path, const SecretMatcher&
       return a.count != b.count ? a.count > b.count : std::tie(a.holder_class, a.field) < std::tie(b.holder_class, b.field);
     });
     if (examples[r].array_id) {
-      hprof::BasicType type = hprof::BasicType::kByte;
-      for (const ArrayHit& h : hits) {
-        if (h.array_id == examples[r].array_id) type = h.type;
-      }
-      place_of(examples[r].array_id, type, &f.example_object, &f.example_holders);
+      place_of(examples[r].array_id, examples[r].type, &f.example_object, &f.example_holders);
       f.example_masked = std::move(examples[r].masked);
     }
   }
