@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   cmake ninja-build g++ pkg-config git python3 time
   libcli11-dev libfmt-dev nlohmann-json3-dev libabsl-dev
-  libdeflate-dev libisal-dev libtbb-dev libxxhash-dev libvectorscan-dev libre2-dev libssl-dev
+  libdeflate-dev libisal-dev libtbb-dev libxxhash-dev libvectorscan-dev libre2-dev libssl-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   openjdk-17-jdk-headless

@@ -134,7 +134,9 @@ HeapFigures HeapFiguresOf(const PerfCounters& c) {
     const uint64_t capacity = figure(".capacity"), max = figure(".maxCapacity");
     f.heap_used += used;
     f.heap_capacity += capacity;
-    f.heap_max += max;
+    // G1's generations share one pool of regions, so each may grow to the
+    // whole heap: the heap's max is theirs, not their sum.
+    f.heap_max = g1 ? std::max(f.heap_max, max) : f.heap_max + max;
     if (g == generations - 1) {
       f.old_used = used;
       f.old_capacity = capacity;

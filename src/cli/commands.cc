@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/dump_options.h"
+#include "cli/agent_command.h"
 #include "cli/analyze_command.h"
 #include "cli/attach_command.h"
 #include "cli/crypt_commands.h"
@@ -125,6 +126,7 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterRedact(app, run);
   RegisterAttach(app, run);
   RegisterJvms(app, run);
+  RegisterAgent(app, run);
   RegisterEncrypt(app, run);
   RegisterDecrypt(app, run);
   RegisterKeygen(app, run);

@@ -444,6 +444,10 @@ std::string_view IsalInflateErrorText(int ret) {
   }
 }
 
+bool PlausibleGzipMemberStart(std::span<const uint8_t> bytes) {
+  return bytes.size() >= kFixedHeaderSize && PlausibleHeader(bytes.data());
+}
+
 bool LooksLikeGzip(std::span<const uint8_t> first_bytes) {
   return first_bytes.size() >= sizeof kMagic && std::memcmp(first_bytes.data(), kMagic, sizeof kMagic) == 0;
 }

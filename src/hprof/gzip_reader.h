@@ -27,6 +27,12 @@ bool LooksLikeGzip(std::span<const uint8_t> first_bytes);
 // isn't HotSpot's block format.
 uint64_t HotSpotGzipBlockSize(std::span<const uint8_t> first_bytes);
 
+// True when the bytes start like a gzip member (the magic, no reserved flag
+// bits, a known XFL and OS), for finding member starts in compressed data.
+// A cheap filter: deflate data passes it now and then, so a candidate is
+// only a member if it also inflates.
+bool PlausibleGzipMemberStart(std::span<const uint8_t> bytes);
+
 // What an ISA-L inflate error code means, for messages.
 std::string_view IsalInflateErrorText(int isal_code);
 
