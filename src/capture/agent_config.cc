@@ -190,6 +190,8 @@ const std::vector<Entry>& Entries() {
       {{"metrics_listen", "127.0.0.1:9464", "host:port of /metrics (Prometheus text); empty: off"},
        Text(&AgentConfig::metrics_listen)},
       {{"dry_run", "false", "decide and log, but never attach, dump or ship"}, Flag(&AgentConfig::dry_run)},
+      {{"drain_timeout", "20s", "on SIGTERM, go on shipping queued dumps this long (keep under the pod's grace period)"},
+       Duration(&AgentConfig::drain_timeout, true)},
   };
   return entries;
 }
@@ -284,6 +286,7 @@ Result<AgentConfig> LoadAgentConfig(const std::string& file, char** env,
       values[key] = {Trim(line.substr(eq + 1)), fmt::format("{}:{}", file, number)};
     }
   }
+  std::vector<std::string> unknown_env;
   for (char** e = env; e && *e; ++e) {
     const std::string var = *e;
     const size_t eq = var.find('=');
@@ -295,13 +298,16 @@ Result<AgentConfig> LoadAgentConfig(const std::string& file, char** env,
         known = true;
       }
     }
-    if (!known) return Error::Usage(fmt::format("unknown agent setting in the environment: {}", var.substr(0, eq)));
+    if (!known) unknown_env.push_back(var.substr(0, eq));
   }
   for (const auto& [key, text] : flags) {
     if (!Find(key)) return Error::Usage(fmt::format("unknown agent setting --{}", key));
     values[key] = {text, "--" + key};
   }
   AgentConfig c;
+  for (const std::string& var : unknown_env) {
+    c.warnings.push_back(fmt::format("ignoring ${}: no agent setting has that name", var));
+  }
   for (const auto& [key, v] : values) {
     if (!Find(key)->apply(c, v.first)) {
       return Error::Usage(fmt::format("bad value for {} from {}: '{}' ({})", key, v.second, v.first,

@@ -67,13 +67,18 @@ struct AgentConfig {
   // Serving.
   std::string metrics_listen;         // host:port; empty: no /metrics
   bool dry_run = false;
+  std::chrono::seconds drain_timeout{};  // on SIGTERM: how long to go on shipping what is queued
   // Every key's effective text, for --print-config and the metadata.
   std::map<std::string, std::string> text;
+  // What was ignored, for the log: HEAPSCOPE_AGENT_* variables that name no
+  // setting (Kubernetes adds <SERVICE>_SERVICE_HOST and the like for a
+  // Service named heapscope-agent, so they can't be errors).
+  std::vector<std::string> warnings;
 };
 
 // Merges the sources: `file` may be empty; `env` is usually environ;
-// `flags` holds only keys given on the command line. Unknown keys and bad
-// values are usage errors naming the source and key.
+// `flags` holds only keys given on the command line. Unknown keys (in the
+// file or flags) and bad values are usage errors naming the source and key.
 Result<AgentConfig> LoadAgentConfig(const std::string& file, char** env,
                                     const std::map<std::string, std::string>& flags);
 

@@ -16,7 +16,7 @@ struct Family {
 constexpr Family kFamilies[] = {
     {"heapscope_agent_decisions_total", "counter", "Trigger decisions by action (none, dump, hold) and reason."},
     {"heapscope_agent_dumps_total", "counter", "Heap dumps by trigger and result (complete, truncated, failed)."},
-    {"heapscope_agent_ships_total", "counter", "Ship attempts by result (shipped, failed, already_shipped)."},
+    {"heapscope_agent_ships_total", "counter", "Ship attempts by result (shipped, failed, already_shipped, lost: the dump file vanished)."},
     {"heapscope_agent_shipped_bytes_total", "counter", "Bytes written to the store."},
     {"heapscope_agent_ship_queue_depth", "gauge", "Dumps waiting to be shipped."},
     {"heapscope_agent_jvms", "gauge", "JVMs watched."},

@@ -170,15 +170,22 @@ Result<AttachReply> Attach(int pid, const std::string& command, const std::vecto
   // take as long as the command runs (a heap dump), until the JVM closes.
   std::string reply;
   const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+  const auto reply_deadline = std::chrono::steady_clock::now() + o.reply_timeout;
   char buf[65536];
   while (true) {
     const bool have_code = reply.find('\n') != std::string::npos;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto until = have_code ? reply_deadline : deadline;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    const bool endless = have_code && o.reply_timeout.count() == 0;
     pollfd pfd{s.fd, POLLIN, 0};
-    int r = ::poll(&pfd, 1, have_code ? -1 : static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    int r = ::poll(&pfd, 1, endless ? -1 : static_cast<int>(std::max<int64_t>(left.count(), 0)));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return Error::Io(fmt::format("waiting for process {}: {}", pid, ErrnoText(errno)));
-    if (r == 0) return Error::Io(fmt::format("process {} sent no reply within {} ms", pid, o.timeout.count()));
+    if (r == 0) {
+      return Error::Io(have_code ? fmt::format("process {} did not finish `{}` within {} ms", pid, command,
+                                               o.reply_timeout.count())
+                                 : fmt::format("process {} sent no reply within {} ms", pid, o.timeout.count()));
+    }
     ssize_t n = ::recv(s.fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Error::Io(fmt::format("reading the reply of process {}: {}", pid, ErrnoText(errno)));

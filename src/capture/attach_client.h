@@ -45,7 +45,10 @@ struct AttachReply {
 };
 
 struct AttachOptions {
-  std::chrono::milliseconds timeout{10000};  // for the socket to appear, and for the reply
+  std::chrono::milliseconds timeout{10000};  // for the socket to appear, and for the reply code
+  // For the whole reply (JDK 25 sends its code before running the
+  // command); 0: as long as the command runs.
+  std::chrono::milliseconds reply_timeout{0};
 };
 
 // Runs `command` (an attach operation: "jcmd", "properties", ...) with up to

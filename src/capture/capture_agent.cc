@@ -1,5 +1,7 @@
 #include "capture/capture_agent.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -73,6 +75,28 @@ Status MakeDumpFolder(const WatchedJvm& w) {
   return {};
 }
 
+// Held while a dump is shipped, so two processes sharing the state folder
+// (a daemon and an `agent dump`) never ship one dump at the same time.
+class ShipLock {
+ public:
+  explicit ShipLock(std::string path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    held_ = fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  }
+  ~ShipLock() {
+    if (held_ && done_) ::unlink(path_.c_str());
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool held() const { return held_; }
+  void Done() { done_ = true; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool held_ = false;
+  bool done_ = false;
+};
+
 class Agent final : public CaptureAgent {
  public:
   Agent(AgentConfig c, std::optional<hprof::DumpKey> key, std::unique_ptr<store::ObjectStore> store,
@@ -90,7 +114,9 @@ class Agent final : public CaptureAgent {
 
  private:
   void MonitorOnce();
-  void Arm(WatchedJvm& w);
+  void Evaluate(const WatchedJvm& fresh, const PerfCounters& counters, WallClock::time_point now,
+                std::vector<WatchedJvm>& to_arm);
+  void Arm(const WatchedJvm& w);
   void StartDump(const WatchedJvm& w, const HeapFigures& f, const TriggerDecision& d);
   Result<PendingDump> TakeDump(const WatchedJvm& w, const HeapFigures& f, const std::string& trigger,
                                const std::string& detail);
@@ -117,7 +143,10 @@ class Agent final : public CaptureAgent {
   std::set<std::string> claimed_;            // dumps being written on our request
   std::vector<std::string> folders_to_watch_;  // for the watcher thread to add
   std::thread dump_thread_;
+  WallClock::time_point last_discovery_;
 
+  std::atomic<bool> abort_ship_{false};  // a ship in progress gives up
+  std::atomic<bool> shipper_done_{false};
   std::mutex ship_mu_;
   std::condition_variable ship_cv_;
   bool ship_wake_ = false;
@@ -151,8 +180,8 @@ void Agent::WakeShipper() {
   ship_cv_.notify_all();
 }
 
-void Agent::Arm(WatchedJvm& w) {
-  w.oom_armed = true;  // one try per JVM: a failure is logged, not repeated every interval
+// Not under mu_: two attaches may take seconds with a slow JVM.
+void Agent::Arm(const WatchedJvm& w) {
   const std::string own = HeapDumpPathArgument(w.vm_args);
   if (!own.empty()) {
     Log("pid {}: keeps its own -XX:HeapDumpPath={} (watch it with watch_dirs)", w.jvm.process.pid, own);
@@ -167,59 +196,102 @@ void Agent::Arm(WatchedJvm& w) {
     Log("pid {}: cannot turn on dumps on OutOfMemoryError: {}", w.jvm.process.pid, s.error().ToString());
     return;
   }
-  folders_to_watch_.push_back(w.agent_folder);
+  {
+    std::lock_guard lock(mu_);
+    folders_to_watch_.push_back(w.agent_folder);
+  }
   Log("pid {}: dumps on OutOfMemoryError go to {}", w.jvm.process.pid, w.jvm_folder);
 }
 
 void Agent::MonitorOnce() {
   const auto now = WallClock::now();
-  std::set<std::string> seen;
-  for (const JvmProcess& j : DiscoverJvms()) {
-    auto counters = ReadPerfData(j.perf_data);
-    if (!counters.ok()) continue;  // a JVM starting or exiting: its file is not ready or gone
-    WatchedJvm fresh = DescribeJvm(j, counters.value(), c_);
-    if (!WantedJvm(fresh, c_)) continue;
-    const HeapFigures figures = HeapFiguresOf(counters.value());
+  // A look through /proc reads a file of every process on the machine; the
+  // counters of the JVMs already known are one small file each. So the
+  // machine is searched every kDiscoveryPeriod and the known JVMs read at
+  // every interval in between: what keeps the agent near no CPU at all.
+  constexpr auto kDiscoveryPeriod = std::chrono::seconds(10);
+  std::vector<std::pair<WatchedJvm, PerfCounters>> readings;
+  std::set<std::string> gone;
+  if (now - last_discovery_ >= kDiscoveryPeriod) {
+    last_discovery_ = now;
+    std::set<std::string> seen;
+    for (const JvmProcess& j : DiscoverJvms()) {
+      auto counters = ReadPerfData(j.perf_data);
+      if (!counters.ok()) continue;  // a JVM starting or exiting: its file is not ready or gone
+      WatchedJvm fresh = DescribeJvm(j, counters.value(), c_);
+      if (!WantedJvm(fresh, c_)) continue;
+      seen.insert(fresh.key);
+      readings.emplace_back(std::move(fresh), std::move(counters.value()));
+    }
     std::lock_guard lock(mu_);
-    auto [it, added] = jvms_.try_emplace(fresh.key, fresh);
-    WatchedJvm& w = it->second;
-    seen.insert(w.key);
-    if (added) Log("pid {}: watching {} ({} {}, {})", j.process.pid, w.command, w.vm_vendor, w.vm_version, figures.collector);
-    metrics_.SetJvm(w.key, w.Labels(c_), figures);
-    if (c_.arm_oom_dumps && !c_.dry_run && !w.oom_armed) Arm(w);
-    const TriggerDecision d = policy_.Observe(w.key, figures, now, DumpSpace{FreeBytes(w.agent_folder)});
-    static const char* kAction[] = {"none", "dump", "hold"};
-    metrics_.Count("heapscope_agent_decisions_total",
-                   {{"action", kAction[static_cast<int>(d.action)]}, {"reason", d.reason}});
-    // Every change is logged; a decision that keeps holding a dump back is
-    // repeated every 5 minutes, so the log says why nothing happens without
-    // a line per reading.
-    if (d.reason != w.last_reason || (d.action == TriggerAction::kHold && now - w.last_logged > std::chrono::minutes(5))) {
-      Log("pid {}: {} ({}): {}", j.process.pid, kAction[static_cast<int>(d.action)], d.reason, d.detail);
-      w.last_logged = now;
+    for (const auto& [key, w] : jvms_) {
+      if (!seen.count(key)) gone.insert(key);
     }
-    w.last_reason = d.reason;
-    if (d.action != TriggerAction::kDump) continue;
-    if (c_.dry_run) {
-      Log("pid {}: dry run: no dump taken", j.process.pid);
-      policy_.DumpStarted(w.key, now);  // so the dry run shows the cooldown too
-      policy_.DumpEnded();
-      continue;
+  } else {
+    std::vector<WatchedJvm> known;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [key, w] : jvms_) known.push_back(w);
     }
-    StartDump(w, figures, d);
+    for (WatchedJvm& w : known) {
+      auto counters = ReadPerfData(w.jvm.perf_data);
+      if (!counters.ok()) {
+        gone.insert(w.key);  // the JVM removes its file when it exits
+        continue;
+      }
+      readings.emplace_back(std::move(w), std::move(counters.value()));
+    }
   }
-  std::lock_guard lock(mu_);
-  for (auto it = jvms_.begin(); it != jvms_.end();) {
-    if (seen.count(it->first)) {
-      ++it;
-      continue;
-    }
+  std::vector<WatchedJvm> to_arm;
+  std::unique_lock lock(mu_);
+  for (auto& [fresh, counters] : readings) Evaluate(fresh, counters, now, to_arm);
+  for (const std::string& key : gone) {
+    auto it = jvms_.find(key);
+    if (it == jvms_.end()) continue;
     Log("pid {}: gone", it->second.jvm.process.pid);
-    policy_.Forget(it->first);
-    metrics_.RemoveJvm(it->first);
-    it = jvms_.erase(it);
+    policy_.Forget(key);
+    metrics_.RemoveJvm(key);
+    jvms_.erase(it);
   }
   metrics_.Set("heapscope_agent_jvms", {}, static_cast<double>(jvms_.size()));
+  lock.unlock();
+  for (const WatchedJvm& w : to_arm) Arm(w);
+}
+
+// Called with mu_ held.
+void Agent::Evaluate(const WatchedJvm& fresh, const PerfCounters& counters, WallClock::time_point now,
+                     std::vector<WatchedJvm>& to_arm) {
+  const HeapFigures figures = HeapFiguresOf(counters);
+  auto [it, added] = jvms_.try_emplace(fresh.key, fresh);
+  WatchedJvm& w = it->second;
+  const int pid = w.jvm.process.pid;
+  if (added) Log("pid {}: watching {} ({} {}, {})", pid, w.command, w.vm_vendor, w.vm_version, figures.collector);
+  metrics_.SetJvm(w.key, w.Labels(c_), figures);
+  if (c_.arm_oom_dumps && !c_.dry_run && !w.oom_armed) {
+    w.oom_armed = true;  // one try per JVM: a failure is logged, not repeated every interval
+    to_arm.push_back(w);
+  }
+  const TriggerDecision d = policy_.Observe(w.key, figures, now, DumpSpace{FreeBytes(w.agent_folder)});
+  static const char* kAction[] = {"none", "dump", "hold"};
+  metrics_.Count("heapscope_agent_decisions_total",
+                 {{"action", kAction[static_cast<int>(d.action)]}, {"reason", d.reason}});
+  // Every change is logged; a decision that keeps holding a dump back is
+  // repeated every 5 minutes, so the log says why nothing happens without
+  // a line per reading.
+  if (d.reason != w.last_reason ||
+      (d.action == TriggerAction::kHold && now - w.last_logged > std::chrono::minutes(5))) {
+    Log("pid {}: {} ({}): {}", pid, kAction[static_cast<int>(d.action)], d.reason, d.detail);
+    w.last_logged = now;
+  }
+  w.last_reason = d.reason;
+  if (d.action != TriggerAction::kDump) return;
+  if (c_.dry_run) {
+    Log("pid {}: dry run: no dump taken", pid);
+    policy_.DumpStarted(w.key, now);  // so the dry run shows the cooldown too
+    policy_.DumpEnded();
+    return;
+  }
+  StartDump(w, figures, d);
 }
 
 // Called with mu_ held.
@@ -289,6 +361,10 @@ void Agent::ConsiderFile(const std::string& path, bool at_startup) {
   }
   if (queue_->HasPath(path) || queue_->WasShipped(path)) return;
   const std::string name = fs::path(path).filename().string();
+  // A dump some agent asked for is queued by that agent (another process,
+  // such as `agent dump`, may be writing it now); only at start-up is one
+  // left over from a crash.
+  if (!at_startup && name.starts_with("heapscope-")) return;
   // JDK 21+ writes a dump in parallel into <name>.p<N> parts and then joins
   // them into <name>: the parts are not dumps.
   if (name.find(".hprof.p") != std::string::npos) return;
@@ -298,9 +374,13 @@ void Agent::ConsiderFile(const std::string& path, bool at_startup) {
     return;
   }
   struct stat st {};
-  if (!checked->complete && at_startup && ::stat(path.c_str(), &st) == 0 &&
-      std::time(nullptr) - st.st_mtim.tv_sec < 120) {
+  ::stat(path.c_str(), &st);
+  if (!checked->complete && at_startup && std::time(nullptr) - st.st_mtim.tv_sec < 120) {
     return;  // maybe still being written: its close will tell
+  }
+  if (c_.dry_run) {
+    Log("dry run: would ship {} ({})", path, checked->complete ? "complete" : checked->reason);
+    return;
   }
   PendingDump p;
   p.path = path;
@@ -380,18 +460,28 @@ void Agent::Finish(const PendingDump& p) {
 }
 
 bool Agent::ShipOne(PendingDump p, const std::atomic<bool>& stop) {
+  ShipLock lock(fmt::format("{}/queue/{}.lock", c_.state_dir, p.id));
+  if (!lock.held()) return false;  // another process is shipping it
   auto shipped = IsShipped(*store_, p.id);
   if (shipped.ok() && shipped.value()) {
     // Shipped before a crash or restart ended the bookkeeping.
     metrics_.Count("heapscope_agent_ships_total", {{"result", "already_shipped"}});
     Log("{} is already in the store; finishing up", p.id);
     Finish(p);
+    lock.Done();
     return true;
   }
   if (::access(p.path.c_str(), R_OK) != 0) {
+    auto again = IsShipped(*store_, p.id);  // another process may have just shipped it
+    if (again.ok() && again.value()) {
+      Finish(p);
+      lock.Done();
+      return true;
+    }
     Log("LOST: {} cannot be shipped, its file {} is gone: {}", p.id, p.path, std::strerror(errno));
     metrics_.Count("heapscope_agent_ships_total", {{"result", "lost"}});
     (void)queue_->Remove(p.id);
+    lock.Done();
     return false;
   }
   Log("shipping {} ({}, attempt {})", p.id, p.path, p.attempts + 1);
@@ -402,6 +492,7 @@ bool Agent::ShipOne(PendingDump p, const std::atomic<bool>& stop) {
     Log("shipped {} to {}: {:.1f} MB of HPROF -> {:.1f} MB stored in {:.2f} s", p.id, r->data_key,
         static_cast<double>(r->dump_bytes) / 1e6, static_cast<double>(r->stored_bytes) / 1e6, r->seconds);
     Finish(p);
+    lock.Done();
     return true;
   }
   if (stop.load()) return false;  // not a failure of the dump: it ships after the restart
@@ -416,16 +507,20 @@ bool Agent::ShipOne(PendingDump p, const std::atomic<bool>& stop) {
   return false;
 }
 
+// Works through the queue until `stop`, then makes one last pass over what
+// is due (Run aborts it after drain_timeout).
 void Agent::ShipQueued(const std::atomic<bool>& stop) {
-  while (!stop.load()) {
+  while (!abort_ship_.load()) {
+    const bool last_pass = stop.load();
     std::vector<std::string> damaged;
     auto pending = queue_->All(&damaged);
     for (const std::string& d : damaged) Log("queue entry {} is unreadable; left for a human", d);
     metrics_.Set("heapscope_agent_ship_queue_depth", {}, static_cast<double>(pending.size()));
     for (const PendingDump& p : pending) {
-      if (stop.load()) break;
-      if (p.next_attempt_ms <= NowMs()) ShipOne(p, stop);
+      if (abort_ship_.load()) break;
+      if (p.next_attempt_ms <= NowMs()) ShipOne(p, abort_ship_);
     }
+    if (last_pass) break;
     std::unique_lock lock(ship_mu_);
     ship_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return ship_wake_ || stop.load(); });
     ship_wake_ = false;
@@ -451,7 +546,11 @@ Status Agent::Run(const std::atomic<bool>& stop) {
     http_thread = std::thread([&http] { http.listen_after_bind(); });
     Log("metrics on http://{}/metrics", c_.metrics_listen);
   }
-  std::thread shipper([&] { ShipQueued(stop); });
+  // A dry run queues nothing, and ships nothing queued before.
+  std::thread shipper([&] {
+    if (!c_.dry_run) ShipQueued(stop);
+    shipper_done_ = true;
+  });
   std::thread watcher([&] { WatchFolders(stop); });
   while (!stop.load()) {
     const auto next = std::chrono::steady_clock::now() + c_.interval;
@@ -461,10 +560,21 @@ Status Agent::Run(const std::atomic<bool>& stop) {
           std::chrono::milliseconds(100), next - std::chrono::steady_clock::now()));
     }
   }
-  WakeShipper();
-  shipper.join();
+  // Stop capturing, let a dump being written finish and be queued, then give
+  // the shipper drain_timeout to ship what it can: in a pod the queue may
+  // live in an emptyDir that goes with it. What is left ships after the next
+  // start.
   watcher.join();
   if (dump_thread_.joinable()) dump_thread_.join();
+  WakeShipper();
+  const auto drain_until = std::chrono::steady_clock::now() + c_.drain_timeout;
+  while (!shipper_done_.load() && std::chrono::steady_clock::now() < drain_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!shipper_done_.load()) Log("drain_timeout passed: the ship in progress stops and stays queued");
+  abort_ship_ = true;
+  WakeShipper();
+  shipper.join();
   if (http_thread.joinable()) {
     http.stop();
     http_thread.join();
@@ -479,9 +589,9 @@ Result<std::string> Agent::DumpNow(int pid, const std::atomic<bool>& stop) {
     auto counters = ReadPerfData(j.perf_data);
     if (!counters.ok()) return counters.error();
     const WatchedJvm w = DescribeJvm(j, counters.value(), c_);
+    if (c_.dry_run) return Error::Usage(fmt::format("dry run: pid {} ({}) would be dumped and shipped", pid, w.command));
     auto p = TakeDump(w, HeapFiguresOf(counters.value()), "manual", "asked for with `agent dump`");
     if (!p.ok()) return p.error();
-    if (c_.dry_run) return p->id;
     if (!ShipOne(p.value(), stop)) {
       return Error::Io(fmt::format("dump {} was taken ({}) but not shipped yet; a running agent retries it",
                                    p->id, p->path));

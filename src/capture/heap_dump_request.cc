@@ -35,7 +35,7 @@ Result<HeapDumpOutcome> RequestHeapDump(int pid, const std::string& jvm_path, co
                                         std::chrono::milliseconds timeout) {
   const auto start = std::chrono::steady_clock::now();
   const std::string line = "GC.heap_dump " + (NeedsQuotes(jvm_path) ? "\"" + jvm_path + "\"" : jvm_path);
-  auto reply = Jcmd(pid, line, {timeout});
+  auto reply = Jcmd(pid, line, {.timeout = std::chrono::milliseconds(10000), .reply_timeout = timeout});
   if (!reply.ok()) return reply.error();
   HeapDumpOutcome out;
   out.reply = reply->text;

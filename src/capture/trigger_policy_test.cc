@@ -129,9 +129,13 @@ TEST(AgentConfig, ErrorsNameTheSource) {
   EXPECT_NE(bad_value.error().message.find("--interval"), std::string::npos);
   auto unknown = LoadAgentConfig("", nullptr, {{"intervall", "5s"}});
   EXPECT_FALSE(unknown.ok());
-  std::string e = "HEAPSCOPE_AGENT_NOPE=1";
+  // Kubernetes' service variables share the prefix: ignored, with a warning.
+  std::string e = "HEAPSCOPE_AGENT_SERVICE_HOST=10.0.0.1";
   char* env[] = {e.data(), nullptr};
-  EXPECT_FALSE(LoadAgentConfig("", env, {{"encrypt", "false"}}).ok());
+  auto k8s = LoadAgentConfig("", env, {{"encrypt", "false"}});
+  ASSERT_TRUE(k8s.ok());
+  ASSERT_EQ(k8s->warnings.size(), 1u);
+  EXPECT_NE(k8s->warnings[0].find("SERVICE_HOST"), std::string::npos);
   EXPECT_FALSE(LoadAgentConfig("", nullptr, {{"old_threshold", "150%"}}).ok());
   EXPECT_FALSE(LoadAgentConfig("", nullptr, {{"window", "25:00-01:00"}}).ok());
   // Encryption without a key is refused up front, not at the first dump.

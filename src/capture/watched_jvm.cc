@@ -53,6 +53,20 @@ std::string UserName(uid_t uid) {
   return "";
 }
 
+// The metadata travels in plaintext beside the encrypted dump, and system
+// properties and program arguments are where passwords get passed: keep
+// their names, not their values.
+std::string WithoutValues(const std::string& vm_args) {
+  std::string out;
+  std::istringstream words(vm_args);
+  for (std::string w; words >> w;) {
+    const size_t eq = w.find('=');
+    if (w.starts_with("-D") && eq != std::string::npos) w = w.substr(0, eq + 1) + "***";
+    out += (out.empty() ? "" : " ") + w;
+  }
+  return out;
+}
+
 }  // namespace
 
 MetricLabels WatchedJvm::Labels(const AgentConfig& c) const {
@@ -75,10 +89,11 @@ nlohmann::ordered_json WatchedJvm::Facts(const AgentConfig& c) const {
            {{"pid", jvm.process.pid},
             {"ns_pid", jvm.process.ns_pid},
             {"uid", jvm.process.euid},
-            {"command", command},
+            {"main", command.substr(0, command.find(' '))},
+            {"arguments", std::count(command.begin(), command.end(), ' ')},
             {"vm_version", vm_version},
             {"vm_vendor", vm_vendor},
-            {"vm_args", vm_args}}}};
+            {"vm_args", WithoutValues(vm_args)}}}};
 }
 
 WatchedJvm DescribeJvm(const JvmProcess& jvm, const PerfCounters& counters, const AgentConfig& c) {

@@ -69,6 +69,7 @@ void RegisterAgent(CLI::App& app, std::function<int()>& run) {
     run = [o, dump] {
       auto config = capture::LoadAgentConfig(o->config_file, environ, o->given);
       if (!config.ok()) return ReportError(config.error());
+      for (const std::string& w : config->warnings) fmt::print(stderr, "heapscope agent: {}\n", w);
       if (o->print_config) {
         fmt::print("{}", capture::DescribeAgentConfig(config.value()));
         return 0;

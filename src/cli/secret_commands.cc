@@ -180,6 +180,12 @@ void RegisterRedact(CLI::App& app, std::function<int()>& run) {
       fmt::print(stderr, "heapscope: redacted {} -> {} (mode {}{}{}): {}, {} fields zeroed; {:.1f} MB in {:.2f} s\n",
                  o->dump.path, o->out, o->mode, gzip ? ", gzip" : "", o->encrypt ? ", encrypted" : "", what,
                  s.fields_zeroed, static_cast<double>(s.bytes) / 1e6, seconds);
+      if (s.truncated) {
+        fmt::print(stderr,
+                   "heapscope: warning: {} is truncated, and so is {}: it ends after the last whole record, {} bytes "
+                   "of the input left out ({})\n",
+                   o->dump.path, o->out, s.dropped_bytes, s.truncation);
+      }
       return 0;
     };
   });

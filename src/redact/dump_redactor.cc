@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string_view>
 
 #include <absl/container/flat_hash_set.h>
@@ -35,20 +36,42 @@ bool IsJdkClass(std::string_view name) {
   return name.starts_with("java.") || name.starts_with("jdk.") || name.starts_with("sun.");
 }
 
+// The scan and the writer read the file apart: one still being written (or
+// replaced) between them gives answers that don't fit together, and what the
+// scan learnt (the classes, where the cut is) no longer holds.
+Error DumpChanged(std::string_view how) {
+  return Error::BadInput(fmt::format("the dump changed while it was redacted: {}", how));
+}
+
 struct ZeroRange {
   uint32_t offset;
   uint8_t size;
 };
 
-// The input's bytes by stream offset, so the writer copies everything
-// between the values it rewrites. A mapped dump is its own copy; a stream
-// (gzip, encrypted) is teed: chunks are kept from the last copied offset on.
-class TeeSource final : public hprof::ChunkSource {
+// The decoded stream of a compressed or encrypted dump, as the reader pulls
+// it. It counts the bytes, so the stream's length is known once it is read,
+// and with `tee` keeps them from the last copied offset on, so the writer can
+// copy everything between the values it rewrites (a mapped dump is its own
+// copy).
+//
+// With allow_truncated, a source cut short (a gzip member that stops) ends
+// the stream instead of failing it: the reader then meets the cut on its own
+// and measures what it lost in stream offsets. The source's error places
+// the cut in the compressed file, which says nothing about which stream
+// bytes belong to a whole record.
+class DecodedStream final : public hprof::ChunkSource {
  public:
-  explicit TeeSource(std::unique_ptr<hprof::ChunkSource> inner) : inner_(std::move(inner)) {}
+  DecodedStream(std::unique_ptr<hprof::ChunkSource> inner, bool tee, bool allow_truncated)
+      : inner_(std::move(inner)), tee_(tee), allow_truncated_(allow_truncated) {}
   Result<std::span<const uint8_t>> Next() override {
     auto chunk = inner_->Next();
-    if (chunk.ok()) kept_.insert(kept_.end(), chunk->begin(), chunk->end());
+    if (!chunk.ok()) {
+      if (!chunk.error().truncated || !allow_truncated_) return chunk;
+      if (!cut_) cut_ = chunk.error();
+      return std::span<const uint8_t>();
+    }
+    end_ += chunk->size();
+    if (tee_) kept_.insert(kept_.end(), chunk->begin(), chunk->end());
     return chunk;
   }
   uint64_t InputBytesRead() const override { return inner_->InputBytesRead(); }
@@ -56,21 +79,87 @@ class TeeSource final : public hprof::ChunkSource {
 
   // Writes [from, to) and forgets everything before `to`.
   Status CopyTo(hprof::ByteSink& out, uint64_t from, uint64_t to) {
-    if (from < base_ || to > base_ + kept_.size()) {
+    const uint8_t* bytes = At(from, to - from);
+    if (!bytes) {
       return Error{ErrorKind::kInternal, fmt::format("redaction lost bytes {}..{} of the stream", from, to), kNoOffset, {}};
     }
-    Status s = out.Write({kept_.data() + (from - base_), static_cast<size_t>(to - from)});
+    Status s = out.Write({bytes, static_cast<size_t>(to - from)});
     kept_.erase(kept_.begin(), kept_.begin() + static_cast<ptrdiff_t>(to - base_));
     base_ = to;
     return s;
   }
-  uint64_t end() const { return base_ + kept_.size(); }
+  // The kept bytes [at, at + n), or null when they are not all kept.
+  const uint8_t* At(uint64_t at, uint64_t n) const {
+    if (at < base_ || at + n > base_ + kept_.size()) return nullptr;
+    return kept_.data() + (at - base_);
+  }
+  uint64_t end() const { return end_; }
+  const std::optional<Error>& cut() const { return cut_; }
 
  private:
   std::unique_ptr<hprof::ChunkSource> inner_;
+  bool tee_;
+  bool allow_truncated_;
   std::vector<uint8_t> kept_;  // stream bytes [base_, base_ + kept_.size())
   uint64_t base_ = 0;
+  uint64_t end_ = 0;  // stream bytes delivered
+  std::optional<Error> cut_;
 };
+
+// A dump opened for one pass.
+struct OpenedDump {
+  hprof::DumpInput input;
+  DecodedStream* stream = nullptr;  // in input.chunks; null for a plain dump
+  // Decoded bytes, once a pass has read them all.
+  uint64_t size() const { return stream ? stream->end() : input.mapped.size(); }
+};
+
+Result<OpenedDump> OpenDump(const std::string& path, const hprof::ReadOptions& read, bool tee) {
+  auto input = hprof::DumpInput::Open(path, read.threads, read.key.get());
+  if (!input.ok()) return input.error();
+  OpenedDump d{std::move(input.value())};
+  if (d.input.encoding != hprof::DumpEncoding::kPlain) {
+    auto owned = std::make_unique<DecodedStream>(std::move(d.input.chunks), tee, read.allow_truncated);
+    d.stream = owned.get();
+    d.input.chunks = std::move(owned);
+  }
+  return d;
+}
+
+// Where the whole records of a read end. Only they are written: the rest of
+// a cut record may be the first half of a password, and a half-record is
+// never redacted (no visitor sees it).
+struct Cut {
+  bool truncated = false;
+  uint64_t size = 0;  // decoded bytes
+  uint64_t end = 0;   // the cut record, or sub-record of a cut heap dump record, starts here
+  std::string what;
+  bool operator==(const Cut& o) const {
+    return truncated == o.truncated && size == o.size && end == o.end;
+  }
+};
+
+Result<Cut> CutOf(const hprof::ReadSummary& sum, const OpenedDump& d) {
+  Cut c;
+  c.size = d.size();
+  // The reader counts from the start of what it could not read to the end
+  // of the stream, in stream offsets on both paths (see DecodedStream).
+  const uint64_t lost = sum.stats.bytes_lost_to_truncation;
+  if (lost > c.size - sum.header.size) {
+    return Error{ErrorKind::kInternal, fmt::format("the reader lost {} of {} bytes", lost, c.size), kNoOffset, {}};
+  }
+  c.end = c.size - lost;
+  c.truncated = sum.truncated;
+  c.what = sum.truncation;
+  if (d.stream && d.stream->cut()) {
+    // A stream cut after its last whole record reads as whole; it is still
+    // a cut file, and a 1.0.1 dump there may have lost whole records.
+    c.truncated = true;
+    c.what += fmt::format("{}the compressed input is cut short: {}", c.what.empty() ? "" : "; ",
+                          d.stream->cut()->ToString());
+  }
+  return c;
+}
 
 // The ids that class-filtered instances hold in one reference field.
 class FieldTargets : public hprof::HeapVisitorBase {
@@ -102,10 +191,10 @@ class RedactWriter : public hprof::HeapVisitorBase {
   static constexpr bool kWantPrimitiveArrayData = true;
 
   RedactWriter(const RedactOptions& o, const heap::HeapScan& scan, const std::vector<std::vector<ZeroRange>>& zero,
-               const absl::flat_hash_set<uint64_t>& keep, hprof::ByteSink& out, const hprof::MappedFile& mapped,
-               TeeSource* tee)
+               const absl::flat_hash_set<uint64_t>& keep, const Cut& cut, hprof::ByteSink& out,
+               const hprof::MappedFile& mapped, DecodedStream* tee)
       : o_(o), t_(scan.classes), zero_(zero), keep_(keep), out_(out), mapped_(mapped), tee_(tee),
-        id_size_(scan.read.header.id_size) {
+        id_size_(scan.read.header.id_size), truncated_(cut.truncated), end_(cut.truncated ? cut.end : ~uint64_t{0}) {
     if (o.matcher) {
       scratch_ = o.matcher->NewScratch();
       stats.masked_by_rule.assign(o.matcher->rules().size(), 0);
@@ -157,12 +246,54 @@ class RedactWriter : public hprof::HeapVisitorBase {
     }
   }
 
-  // Copies the rest of the input.
-  Status Finish(uint64_t end) {
-    if (status.ok()) Copy(end);
+  // The heap dump record the cut falls in keeps its whole sub-records (the
+  // parser visited them, so they are redacted), not the cut one.
+  void OnSegmentStart(uint64_t body) {
+    if (!truncated_ || !status.ok() || body > end_) return;
+    const uint64_t record = body - hprof::kRecordHeaderSize;
+    const uint8_t* header = InputAt(record, hprof::kRecordHeaderSize);
+    if (!header) {
+      status = Error{ErrorKind::kInternal, fmt::format("redaction lost the record header at byte {}", record),
+                     kNoOffset, {}};
+      return;
+    }
+    if (header[0] == static_cast<uint8_t>(hprof::RecordTag::kHeapDumpSegment)) copied_segment_ = true;
+    const uint64_t declared = hprof::LoadU4(header + 5);
+    if (body + declared <= end_) return;  // whole; the cut comes later
+    // Its length is set to what is written, as a reader would otherwise
+    // look for the rest. 0 when nothing in it is whole: the record is kept
+    // all the same, as the mark of the cut (see Finish). Over 4 GiB it
+    // wraps, as HotSpot's 1.0.1 lengths do.
+    const auto kept = static_cast<uint32_t>(end_ - body);
+    const std::array<uint8_t, 4> length = {static_cast<uint8_t>(kept >> 24), static_cast<uint8_t>(kept >> 16),
+                                           static_cast<uint8_t>(kept >> 8), static_cast<uint8_t>(kept)};
+    Replace(record + 5, length);
+    cut_note = fmt::format("{} at byte {} is cut to its whole sub-records, {} of {} bytes",
+                           hprof::RecordTagName(header[0]), record, end_ - body, declared);
+  }
+
+  // Copies the rest of the input, up to the cut of a truncated dump. With
+  // `mark_cut`, the copy must read as truncated: it does when it holds a
+  // HEAP_DUMP_SEGMENT and no HEAP_DUMP_END (the last record, so the cut came
+  // before it; unless only a compressed stream's trailer is missing, and
+  // then the dump is whole). A copy cut before its first segment, or of a
+  // 1.0.1 dump, which has none, would read as a whole dump with fewer
+  // records, so it gets an empty segment as its last record.
+  Status Finish(uint64_t size, bool mark_cut) {
+    if (status.ok()) Copy(std::min(size, end_));
     stats.bytes = done_;
+    if (status.ok() && mark_cut && !copied_segment_) {
+      constexpr std::array<uint8_t, hprof::kRecordHeaderSize> kEmptySegment = {
+          static_cast<uint8_t>(hprof::RecordTag::kHeapDumpSegment)};  // time and length 0
+      status = out_.Write(kEmptySegment);
+      stats.bytes += kEmptySegment.size();
+      if (!cut_note.empty()) cut_note += "; ";
+      cut_note += "an empty HEAP_DUMP_SEGMENT ends the copy to mark the cut";
+    }
     return status;
   }
+  // What a cut heap dump record became, "" when the cut is elsewhere.
+  std::string cut_note;
 
   RedactStats stats;
   Status status;
@@ -186,6 +317,10 @@ class RedactWriter : public hprof::HeapVisitorBase {
 
   void Copy(uint64_t to) {
     if (to <= done_ || !status.ok()) return;
+    if (to > end_) {
+      status = PastTheCut(to);
+      return;
+    }
     if (tee_) {
       status = tee_->CopyTo(out_, done_, to);
       done_ = to;
@@ -208,9 +343,21 @@ class RedactWriter : public hprof::HeapVisitorBase {
   void Replace(uint64_t at, std::span<const uint8_t> bytes) {
     Copy(at);
     if (!status.ok()) return;
+    if (at + bytes.size() > end_) {
+      status = PastTheCut(at + bytes.size());
+      return;
+    }
     status = out_.Write(bytes);
     if (tee_ && status.ok()) status = tee_->CopyTo(null_, at, at + bytes.size());
     done_ = at + bytes.size();
+  }
+
+  Error PastTheCut(uint64_t to) const {
+    return DumpChanged(fmt::format("the scan found it cut at byte {}, the copy reached byte {}", end_, to));
+  }
+  const uint8_t* InputAt(uint64_t at, uint64_t n) const {
+    if (tee_) return tee_->At(at, n);
+    return at + n <= mapped_.size() ? mapped_.bytes().data() + at : nullptr;
   }
 
   // Swallows the input bytes a Replace stands for.
@@ -226,8 +373,11 @@ class RedactWriter : public hprof::HeapVisitorBase {
   const absl::flat_hash_set<uint64_t>& keep_;
   hprof::ByteSink& out_;
   const hprof::MappedFile& mapped_;
-  TeeSource* tee_;
+  DecodedStream* tee_;
   uint32_t id_size_;
+  bool truncated_;
+  uint64_t end_;       // input bytes from here on are never written
+  bool copied_segment_ = false;  // a HEAP_DUMP_SEGMENT record is in the copy (tracked only when truncated_)
   uint64_t done_ = 0;  // input bytes [0, done_) are written
   uint64_t released_ = 0;
   static constexpr uint64_t kReleaseStep = uint64_t{16} << 20;
@@ -268,11 +418,11 @@ std::vector<std::vector<ZeroRange>> ZeroRanges(const heap::HeapScan& scan, Redac
 // One in-order pass with one visitor.
 template <class Visitor>
 Status Pass(const std::string& path, hprof::ReadOptions read, std::vector<Visitor>& one) {
-  auto input = hprof::DumpInput::Open(path, read.threads, read.key.get());
-  if (!input.ok()) return input.error();
+  auto d = OpenDump(path, read, /*tee=*/false);
+  if (!d.ok()) return d.error();
   NoTop top;
   read.threads = 1;
-  auto sum = hprof::ReadDump(input.value(), read, top, one);
+  auto sum = hprof::ReadDump(d->input, read, top, one);
   if (!sum.ok()) return sum.error();
   return {};
 }
@@ -308,15 +458,34 @@ Result<absl::flat_hash_set<uint64_t>> ThreadNameArrays(const std::string& path, 
   return std::move(values[0].found);
 }
 
+struct Scanned {
+  heap::HeapScan scan;
+  Cut cut;
+};
+
+// The class-table pass, which also finds where a truncated dump's whole
+// records end: the writer must know it before it gets there, to write the
+// length of a cut segment ahead of its body.
+Result<Scanned> Scan(const std::string& path, const hprof::ReadOptions& read) {
+  auto d = OpenDump(path, read, /*tee=*/false);
+  if (!d.ok()) return d.error();
+  auto scan = heap::ScanHeap(d->input, heap::ScanOptions{read});
+  if (!scan.ok()) return scan.error();
+  auto cut = CutOf(scan->read, d.value());
+  if (!cut.ok()) return cut.error();
+  return Scanned{std::move(scan.value()), std::move(cut.value())};
+}
+
 }  // namespace
 
 Result<RedactStats> RedactDump(const std::string& in_path, hprof::ByteSink& out, const RedactOptions& o) {
   if (o.mode == RedactMode::kSecrets && !o.matcher) {
     return Error{ErrorKind::kInternal, "secrets mode without a matcher", kNoOffset, {}};
   }
-  auto scanned = heap::ScanHeapFile(in_path, heap::ScanOptions{o.read});
+  auto scanned = Scan(in_path, o.read);
   if (!scanned.ok()) return scanned.error();
-  const heap::HeapScan& scan = scanned.value();
+  const heap::HeapScan& scan = scanned->scan;
+  const Cut& cut = scanned->cut;
   const auto places = heap::InstanceFieldPlaces(scan.classes, scan.read.header.id_size);
   const auto zero = ZeroRanges(scan, o.mode, places);
   absl::flat_hash_set<uint64_t> keep;
@@ -326,28 +495,31 @@ Result<RedactStats> RedactDump(const std::string& in_path, hprof::ByteSink& out,
     keep = std::move(k.value());
   }
 
-  auto input = hprof::DumpInput::Open(in_path, o.read.threads, o.read.key.get());
-  if (!input.ok()) return input.error();
-  TeeSource* tee = nullptr;
-  if (input->encoding != hprof::DumpEncoding::kPlain) {
-    auto owned = std::make_unique<TeeSource>(std::move(input->chunks));
-    tee = owned.get();
-    input->chunks = std::move(owned);
-  }
+  auto d = OpenDump(in_path, o.read, /*tee=*/true);
+  if (!d.ok()) return d.error();
   std::vector<RedactWriter> writer;
-  writer.emplace_back(o, scan, zero, keep, out, input->mapped, tee);
+  writer.emplace_back(o, scan, zero, keep, cut, out, d->input.mapped, d->stream);
   NoTop top;
   hprof::ReadOptions read = o.read;
   read.threads = 1;  // the output is written in dump order
-  auto sum = hprof::ReadDump(input.value(), read, top, writer);
+  auto sum = hprof::ReadDump(d->input, read, top, writer);
   if (!sum.ok()) return sum.error();
   if (!writer[0].status.ok()) return writer[0].status.error();
-  if (sum->truncated) {
-    return Error::BadInput(fmt::format("the dump is truncated ({}); a redacted copy would be too", sum->truncation));
+  auto again = CutOf(sum.value(), d.value());
+  if (!again.ok()) return again.error();
+  if (again.value() != cut) {
+    return DumpChanged(fmt::format("the scan read {} bytes, whole up to byte {}; the copy {}, whole up to byte {}",
+                                   cut.size, cut.end, again->size, again->end));
   }
-  const uint64_t end = tee ? tee->end() : input->mapped.size();
-  if (Status s = writer[0].Finish(end); !s.ok()) return s.error();
-  return writer[0].stats;
+  if (Status s = writer[0].Finish(cut.size, cut.truncated); !s.ok()) return s.error();
+  RedactStats stats = std::move(writer[0].stats);
+  if (cut.truncated) {
+    stats.truncated = true;
+    stats.truncation = cut.what;
+    if (!writer[0].cut_note.empty()) stats.truncation += "; " + writer[0].cut_note;
+    stats.dropped_bytes = cut.size - cut.end;
+  }
+  return stats;
 }
 
 }  // namespace heapscope::redact

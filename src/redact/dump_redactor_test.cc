@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <string>
 
 #include "heap/heap_scan.h"
+#include "hprof/big_endian.h"
+#include "hprof/encrypted_writer.h"
 #include "hprof/gzip_writer.h"
 #include "hprof/test_dump.h"
 #include "redact/array_text.h"
@@ -34,20 +37,32 @@ std::shared_ptr<const SecretMatcher> Matcher() {
   return m.value();
 }
 
+// Compiling the rules takes most of a small redaction's time.
+const SecretMatcher& SharedMatcher() {
+  static const std::shared_ptr<const SecretMatcher> m = Matcher();
+  return *m;
+}
+
 struct Redacted {
   std::vector<uint8_t> bytes;
   RedactStats stats;
 };
-Redacted Redact(const std::string& path, RedactMode mode, bool keep_threads = false) {
-  auto matcher = Matcher();
+Result<Redacted> TryRedact(const std::string& path, RedactMode mode, hprof::ReadOptions read = {},
+                           bool keep_threads = false) {
   hprof::MemorySink sink;
   RedactOptions o;
   o.mode = mode;
-  o.matcher = matcher.get();
+  o.matcher = &SharedMatcher();
   o.keep_thread_names = keep_threads;
+  o.read = std::move(read);
   auto stats = RedactDump(path, sink, o);
-  EXPECT_TRUE(stats.ok()) << (stats.ok() ? "" : stats.error().ToString());
-  return {sink.data, stats.ok() ? stats.value() : RedactStats{}};
+  if (!stats.ok()) return stats.error();
+  return Redacted{std::move(sink.data), std::move(stats.value())};
+}
+Redacted Redact(const std::string& path, RedactMode mode, bool keep_threads = false) {
+  auto r = TryRedact(path, mode, {}, keep_threads);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().ToString());
+  return r.ok() ? std::move(r.value()) : Redacted{};
 }
 
 std::vector<std::pair<uint64_t, uint64_t>> Histogram(const std::string& path) {
@@ -200,16 +215,22 @@ TEST_F(RedactDumpTest, AllModeZeroesPrimitivesButKeepsCountsAndThreadNamesOnRequ
   EXPECT_EQ(Histogram(WriteOut(r.bytes)), Histogram(path_));
 }
 
-TEST_F(RedactDumpTest, GzipInputGivesTheSameOutputAsPlain) {
-  hprof::MemorySink* gz = nullptr;
+// `plain` gzip-compressed, in many members so that records cross member
+// edges.
+std::vector<uint8_t> Gzip(const std::vector<uint8_t>& plain) {
   auto owned = std::make_unique<hprof::MemorySink>();
-  gz = owned.get();
+  hprof::MemorySink* gz = owned.get();
   hprof::GzipWriterOptions go;
-  go.block_size = 64;  // many members, and records across member edges
+  go.block_size = 64;
+  go.threads = 1;
   auto sink = hprof::CreateGzipBlockSink(std::move(owned), go);
-  ASSERT_TRUE(sink->Write(input_).ok());
-  ASSERT_TRUE(sink->Finish().ok());
-  std::string gz_path = WriteOut(gz->data);
+  EXPECT_TRUE(sink->Write(plain).ok());
+  EXPECT_TRUE(sink->Finish().ok());
+  return gz->data;
+}
+
+TEST_F(RedactDumpTest, GzipInputGivesTheSameOutputAsPlain) {
+  std::string gz_path = WriteOut(Gzip(input_));
   for (RedactMode mode : {RedactMode::kSecrets, RedactMode::kStrings, RedactMode::kAll}) {
     EXPECT_EQ(Redact(gz_path, mode).bytes, Redact(path_, mode).bytes);
   }
@@ -242,6 +263,284 @@ TEST_F(RedactDumpTest, FinderNamesHoldersAndMasksExamples) {
   EXPECT_EQ(card.places[0].holder_class, "char[]");
   EXPECT_EQ(card.places[0].field, "(unreferenced)");
   EXPECT_EQ(rule("email").count, 0u);
+}
+
+// ---------------------------------------------------------------------------
+// Truncated dumps. With read.allow_truncated the copy is the whole records
+// before the cut, redacted as in the whole dump's copy, and not one byte of
+// the cut record; without it the refusal is the scan's, as before.
+
+constexpr size_t kHeaderSize = 31;  // "JAVA PROFILE 1.0.x\0", u4 id size, u8 time
+
+// Secrets in byte[] and char[], in segments of a sub-record or two with roots
+// between, so that cuts fall in later segments and among roots; or, with
+// kHeapDump, all in the one record of a 1.0.1 dump.
+std::vector<uint8_t> ManySegmentsDump(hprof::RecordTag heap_record) {
+  hprof::WriterOptions opts;
+  opts.heap_record = heap_record;
+  if (heap_record == hprof::RecordTag::kHeapDump) opts.format = "JAVA PROFILE 1.0.1";
+  else opts.segment_limit = 40;
+  HprofWriter w(opts);
+  w.Utf8(1, "x");
+  uint64_t id = 0x10;
+  for (int i = 0; i < 2; ++i) {
+    w.PrimitiveArray(++id, 0, BasicType::kByte, Bytes("password=" + kPassword));
+    w.Root({hprof::RootKind::kJniGlobal, id, 0, 0, 0x99});
+    w.Root({hprof::RootKind::kStickyClass, id, 0, 0, 0});
+    w.PrimitiveArray(++id, 0, BasicType::kChar, Utf16("card " + kCard, false));
+    w.Root({hprof::RootKind::kJavaFrame, id, 1, 2, 0});
+    w.PrimitiveArray(++id, 0, BasicType::kByte, Utf16("key " + kKey, true));
+  }
+  if (heap_record == hprof::RecordTag::kHeapDumpSegment) w.HeapDumpEnd();
+  return w.Finish();
+}
+
+// What the analyses see: classes, the histogram, objects and roots.
+using Shape = std::tuple<size_t, std::vector<std::pair<uint64_t, uint64_t>>, uint64_t, uint64_t>;
+Shape ShapeOf(const heap::HeapScan& s) {
+  std::vector<std::pair<uint64_t, uint64_t>> h;
+  for (const auto& c : s.per_class) h.push_back({c.instances, c.shallow_bytes});
+  return {s.classes.size(), h, s.objects(), s.gc_roots};
+}
+
+enum class Container { kPlain, kGzip, kEncrypted };
+
+class RedactCutTest : public RedactDumpTest {
+ protected:
+  std::vector<uint8_t> Wrap(const std::vector<uint8_t>& dump, Container c) {
+    if (c == Container::kPlain) return dump;
+    if (c == Container::kGzip) return Gzip(dump);
+    auto owned = std::make_unique<hprof::MemorySink>();
+    hprof::MemorySink* memory = owned.get();
+    auto sink = hprof::CreateEncryptingSink(std::move(owned), *key_, 1);
+    EXPECT_TRUE(sink->Write(dump).ok());
+    EXPECT_TRUE(sink->Finish().ok());
+    return memory->data;
+  }
+  hprof::ReadOptions Read(bool allow_truncated) const {
+    hprof::ReadOptions r;
+    r.allow_truncated = allow_truncated;
+    r.threads = threads_;
+    r.key = key_;
+    return r;
+  }
+  // `path` rewritten with `bytes`; the first call makes the file.
+  std::string Put(std::string& path, const std::vector<uint8_t>& bytes) {
+    if (path.empty()) return path = WriteOut(bytes);
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    return path;
+  }
+
+  // Redacts `path`, a dump cut short whose whole copy in `mode` is `whole`,
+  // and checks the copy. `decoded`: the cut's length as HPROF, 0 when
+  // unknown (a cut compressed file). A cut container may be refused, for a
+  // clean reason.
+  void ExpectCutCopy(const std::string& path, RedactMode mode, const std::vector<uint8_t>& whole, uint64_t decoded) {
+    auto refused = TryRedact(path, mode, Read(false));
+    auto scanned = heap::ScanHeapFile(path, heap::ScanOptions{Read(false)});
+    ASSERT_EQ(refused.ok(), scanned.ok()) << (refused.ok() ? scanned.error() : refused.error()).ToString();
+    if (!refused.ok()) {
+      EXPECT_EQ(refused.error().ToString(), scanned.error().ToString());
+    }
+
+    auto r = TryRedact(path, mode, Read(true));
+    if (!r.ok()) {
+      EXPECT_EQ(decoded, 0u) << r.error().ToString();
+      EXPECT_EQ(r.error().kind, ErrorKind::kBadInput) << r.error().ToString();
+      return;
+    }
+    ++copies_;
+    const std::vector<uint8_t>& copy = r->bytes;
+    const RedactStats& st = r->stats;
+    EXPECT_EQ(st.bytes, copy.size());
+    ExpectNoSecret(copy, mode);
+    ExpectPrefixOf(whole, copy);
+    ExpectWholeRecords(copy);
+    if (refused.ok()) {
+      // A reader that takes a cut gzip stream for a whole dump (it ends
+      // between records) copies the same, without the mark of the cut.
+      std::vector<uint8_t> marked = refused->bytes;
+      marked.insert(marked.end(), kMark.begin(), kMark.end());
+      EXPECT_TRUE(copy == refused->bytes || (st.truncated && copy == marked));
+    }
+    if (!st.truncated) {
+      // Only a cut no reader can see: between records, before any segment.
+      EXPECT_TRUE(scanned.ok()) << "a cut input whose copy is not said to be cut";
+      if (decoded) {
+        EXPECT_EQ(copy.size(), decoded);
+      }
+      return;
+    }
+    EXPECT_FALSE(st.truncation.empty());
+    if (decoded) {
+      EXPECT_TRUE(copy.size() + st.dropped_bytes == decoded ||
+                  (copy.size() + st.dropped_bytes == decoded + kMark.size() && EndsWithMark(copy)))
+          << copy.size() << " + " << st.dropped_bytes << " != " << decoded << ": " << st.truncation;
+    }
+
+    auto back = heap::ScanHeapFile(Put(copy_path_, copy), heap::ScanOptions{Read(true)});
+    ASSERT_TRUE(back.ok()) << back.error().ToString() << "\n" << st.truncation;
+    EXPECT_EQ(back->read.stats.bytes_lost_to_truncation, 0u) << "the copy ends inside a record: " << st.truncation;
+    if (copy != whole) {
+      EXPECT_TRUE(back->read.truncated) << "the copy reads as whole: " << st.truncation;
+    }
+    // Every whole record is kept: the copy holds what a read of the cut
+    // input finds.
+    auto cut_scan = heap::ScanHeapFile(path, heap::ScanOptions{Read(true)});
+    if (cut_scan.ok()) {
+      EXPECT_EQ(ShapeOf(back.value()), ShapeOf(cut_scan.value())) << st.truncation;
+    }
+  }
+
+  // No 6 characters running of any planted secret, in any encoding: more
+  // than chance puts in a dump's ids and lengths.
+  static void ExpectNoSecret(const std::vector<uint8_t>& copy, RedactMode mode) {
+    std::vector<std::string> secrets = {kPassword, kKey, kCard};
+    if (mode != RedactMode::kSecrets) secrets.push_back(kThreadName);
+    for (const std::string& s : secrets) {
+      for (size_t i = 0; i + 6 <= s.size(); ++i) {
+        ASSERT_FALSE(ContainsAnyEncoding(copy, s.substr(i, 6))) << "\"" << s.substr(i, 6) << "\" of " << s;
+      }
+    }
+  }
+
+  // The copy is the whole copy's first bytes but for the length of the heap
+  // dump record it ends with, which must then be that of what follows, and
+  // an empty segment after it when the cut came before any segment.
+  static void ExpectPrefixOf(const std::vector<uint8_t>& whole, std::vector<uint8_t> copy) {
+    ASSERT_LE(copy.size(), whole.size() + kMark.size());
+    if (copy.size() >= kMark.size() && std::equal(kMark.begin(), kMark.end(), copy.end() - kMark.size())) {
+      copy.resize(copy.size() - kMark.size());
+    }
+    ASSERT_LE(copy.size(), whole.size());
+    size_t first = 0;
+    while (first < copy.size() && copy[first] == whole[first]) ++first;
+    if (first == copy.size()) return;
+    bool length = false;
+    for (size_t at = first < 3 ? 0 : first - 3; at <= first && !length; ++at) {
+      length = at >= 5 && at + 4 <= copy.size() && (copy[at - 5] == 0x1C || copy[at - 5] == 0x0C) &&
+               hprof::LoadU4(&copy[at]) == copy.size() - at - 4 &&
+               std::equal(copy.begin() + static_cast<ptrdiff_t>(at + 4), copy.end(),
+                          whole.begin() + static_cast<ptrdiff_t>(at + 4));
+    }
+    EXPECT_TRUE(length) << "the copy differs from the whole one at byte " << first
+                        << ", and not in the length of the heap dump record it ends with";
+  }
+  // Every record's length says what the copy holds of it.
+  static void ExpectWholeRecords(const std::vector<uint8_t>& copy) {
+    uint64_t at = kHeaderSize;
+    while (at + 9 <= copy.size()) at += 9 + uint64_t{hprof::LoadU4(&copy[at + 5])};
+    EXPECT_EQ(at, copy.size()) << "the last record runs past the end of the copy";
+  }
+  static bool EndsWithMark(const std::vector<uint8_t>& copy) {
+    return copy.size() >= kMark.size() && std::equal(kMark.begin(), kMark.end(), copy.end() - kMark.size());
+  }
+  // An empty HEAP_DUMP_SEGMENT: the end of a truncated copy.
+  static constexpr std::array<uint8_t, 9> kMark = {0x1C, 0, 0, 0, 0, 0, 0, 0, 0};
+
+  // Every cut of `dump` past the header, in `c`.
+  void EveryCut(const std::vector<uint8_t>& dump, Container c, std::initializer_list<RedactMode> modes) {
+    const std::string whole_path = WriteOut(dump);
+    std::string cut_path;
+    for (RedactMode mode : modes) {
+      const std::vector<uint8_t> whole = Redact(whole_path, mode).bytes;
+      ASSERT_FALSE(whole.empty());
+      ExpectNoSecret(whole, mode);
+      for (size_t n = kHeaderSize + 1; n < dump.size(); ++n) {
+        SCOPED_TRACE(testing::Message() << "mode " << static_cast<int>(mode) << ", cut after " << n << " of "
+                                        << dump.size() << " bytes");
+        std::vector<uint8_t> cut(dump.begin(), dump.begin() + static_cast<ptrdiff_t>(n));
+        ExpectCutCopy(Put(cut_path, Wrap(cut, c)), mode, whole, n);
+        if (HasFailure()) return;
+      }
+    }
+  }
+
+  std::shared_ptr<const hprof::DumpKey> key_ = std::make_shared<const hprof::DumpKey>(hprof::DumpKey::Generate());
+  std::string copy_path_;
+  int threads_ = 1;  // for the scans; the copy is written by one
+  size_t copies_ = 0;  // cuts ExpectCutCopy got a copy of
+};
+
+TEST_F(RedactCutTest, EveryCutOfAPlainDump) {
+  EveryCut(input_, Container::kPlain, {RedactMode::kSecrets, RedactMode::kStrings, RedactMode::kAll});
+}
+
+TEST_F(RedactCutTest, EveryCutOfAGzipDump) {
+  EveryCut(input_, Container::kGzip, {RedactMode::kSecrets, RedactMode::kStrings});
+}
+
+TEST_F(RedactCutTest, EveryCutOfAnEncryptedDump) { EveryCut(input_, Container::kEncrypted, {RedactMode::kStrings}); }
+
+TEST_F(RedactCutTest, EveryCutAmongManySegmentsAndInA101HeapDump) {
+  for (auto record : {hprof::RecordTag::kHeapDumpSegment, hprof::RecordTag::kHeapDump}) {
+    SCOPED_TRACE(hprof::RecordTagName(static_cast<uint8_t>(record)));
+    const std::vector<uint8_t> dump = ManySegmentsDump(record);
+    for (Container c : {Container::kPlain, Container::kGzip}) {
+      // Several threads parse a mapped dump's segments, the cut one too.
+      threads_ = c == Container::kPlain ? 3 : 1;
+      EveryCut(dump, c, {RedactMode::kSecrets, RedactMode::kStrings});
+      if (HasFailure()) return;
+    }
+  }
+}
+
+// A gzip file cut anywhere, as a JVM out of disk leaves one with -gz: the
+// gzip stream fails where it stops, and its decoded stream may stop inside
+// any record.
+TEST_F(RedactCutTest, EveryCutOfAGzipFile) {
+  const std::vector<uint8_t> gz = Gzip(input_);
+  std::string cut_path;
+  for (RedactMode mode : {RedactMode::kSecrets, RedactMode::kStrings}) {
+    const std::vector<uint8_t> whole = Redact(path_, mode).bytes;
+    for (size_t n = 1; n < gz.size(); ++n) {
+      SCOPED_TRACE(testing::Message() << "mode " << static_cast<int>(mode) << ", cut after " << n << " of "
+                                      << gz.size() << " bytes");
+      std::vector<uint8_t> cut(gz.begin(), gz.begin() + static_cast<ptrdiff_t>(n));
+      ExpectCutCopy(Put(cut_path, cut), mode, whole, 0);
+      if (HasFailure()) return;
+    }
+  }
+  EXPECT_GT(copies_, gz.size()) << "most cuts of a gzip file give a copy";
+}
+
+// An encrypted file cut short is refused either way: its end can't be told
+// from an attack.
+TEST_F(RedactCutTest, ACutEncryptedFileIsRefused) {
+  const std::vector<uint8_t> file = Wrap(input_, Container::kEncrypted);
+  std::string cut_path;
+  for (size_t n : {file.size() / 3, file.size() / 2, file.size() - 1}) {
+    std::vector<uint8_t> cut(file.begin(), file.begin() + static_cast<ptrdiff_t>(n));
+    auto r = TryRedact(Put(cut_path, cut), RedactMode::kStrings, Read(true));
+    ASSERT_FALSE(r.ok()) << n;
+    EXPECT_EQ(r.error().kind, ErrorKind::kBadInput) << r.error().ToString();
+  }
+}
+
+// What the stats say about a cut inside the Latin-1 password's array: the
+// segment keeps the sub-records before it and its length says so.
+TEST_F(RedactCutTest, StatsSayWhereTheCopyEnds) {
+  const auto at = std::search(input_.begin(), input_.end(), kLatin1.begin(), kLatin1.end()) - input_.begin();
+  const size_t n = static_cast<size_t>(at) + 30;  // "db.url=jdbc:x\npassword=Xq7-hun"
+  std::vector<uint8_t> cut(input_.begin(), input_.begin() + static_cast<ptrdiff_t>(n));
+  std::string cut_path;
+  auto r = TryRedact(Put(cut_path, cut), RedactMode::kSecrets, Read(true));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(r->stats.truncated);
+  const uint64_t array_start = static_cast<uint64_t>(at) - (1 + 8 + 4 + 4 + 1);
+  EXPECT_EQ(r->stats.bytes, array_start);
+  EXPECT_EQ(r->stats.dropped_bytes, n - array_start);
+  EXPECT_FALSE(Contains(r->bytes, Bytes("password=Xq7")));
+  EXPECT_NE(r->stats.truncation.find("file ends after"), std::string::npos) << r->stats.truncation;
+  EXPECT_NE(r->stats.truncation.find("is cut to its whole sub-records"), std::string::npos) << r->stats.truncation;
+
+  // A whole dump is no different with allow_truncated.
+  auto whole = TryRedact(path_, RedactMode::kSecrets, Read(true));
+  ASSERT_TRUE(whole.ok());
+  EXPECT_FALSE(whole->stats.truncated);
+  EXPECT_EQ(whole->stats.dropped_bytes, 0u);
+  EXPECT_EQ(whole->bytes, Redact(path_, RedactMode::kSecrets).bytes);
 }
 
 }  // namespace

@@ -223,8 +223,13 @@ def check_manual(binary, jdk, classes, work, key):
 
 
 def run_oom(binary, jdk, classes, work, key, flags, agent_flags, where):
-    with program(jdk, classes, "OomNow", "2000", flags=["-Xmx32m", *flags]) as jvm:
+    with program(jdk, classes, "OomNow", "3000", flags=["-Xmx32m", *flags]) as jvm:
         jvm.proc.stdin.close()
+        # The agent looks for new JVMs every 10 s: start it once this one is
+        # visible, well before it runs out of memory.
+        deadline = time.monotonic() + 10
+        while not list(Path("/tmp").glob(f"hsperfdata_*/{jvm.proc.pid}")) and time.monotonic() < deadline:
+            time.sleep(0.05)
         with Agent(binary, work, key, *agent_flags(jvm.proc.pid), "--old-threshold", "100%", "--heap-threshold",
                    "100%", "--gc-share", "0", env={"HEAPSCOPE_AGENT_SERVICE": "agent-test"}) as agent:
             agent.wait_for("shipped OutOfMemoryError dump", lambda: agent.shipped())
