@@ -146,6 +146,10 @@ Result<ShipReport> ShipDump(const PendingDump& dump, const AgentConfig& c, const
     redaction["secrets_masked"] = masked;
     redaction["fields_zeroed"] = stats->fields_zeroed;
     redaction["statics_zeroed"] = stats->statics_zeroed;
+    if (stats->truncated) {
+      redaction["truncation"] = stats->truncation;
+      redaction["dropped_bytes"] = stats->dropped_bytes;  // of the cut record, never shipped
+    }
   }
   report.dump_bytes = sink->BytesIn();
   if (Status s = sink->Finish(); !s.ok()) return s.error();
