@@ -145,6 +145,7 @@ class Agent final : public CaptureAgent {
   std::thread dump_thread_;
   WallClock::time_point last_discovery_;
 
+  std::atomic<std::chrono::steady_clock::time_point> last_round_{std::chrono::steady_clock::now()};
   std::atomic<bool> abort_ship_{false};  // a ship in progress gives up
   std::atomic<bool> shipper_done_{false};
   std::mutex ship_mu_;
@@ -419,10 +420,14 @@ void Agent::ConsiderFile(const std::string& path, bool at_startup) {
 void Agent::WatchFolders(const std::atomic<bool>& stop) {
   std::vector<std::string> folders;
   for (const std::string& d : c_.watch_dirs) folders.push_back(d);
+  std::error_code ec;
   if (!c_.agent_dump_dir.empty()) {
-    std::error_code ec;
     fs::create_directories(c_.agent_dump_dir, ec);
     folders.push_back(c_.agent_dump_dir);
+  } else if (fs::is_directory(c_.dump_dir, ec)) {
+    // JVMs in our own mount namespace write into dump_dir as we see it: its
+    // per-JVM folders may hold dumps written while we were down.
+    folders.push_back(c_.dump_dir);
   }
   auto watcher = DumpFolderWatcher::Create(folders);
   if (!watcher.ok()) {
@@ -539,7 +544,19 @@ Status Agent::Run(const std::atomic<bool>& stop) {
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
     });
-    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+    // Healthy while the monitor loop goes round: a loop stuck (on a hung
+    // attach, a hung /proc read) fails the probe, so the pod restarts it.
+    http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      const auto since = std::chrono::steady_clock::now() - last_round_.load();
+      if (since > 3 * c_.interval + std::chrono::seconds(60)) {
+        res.status = 503;
+        res.set_content(fmt::format("the monitor loop last ran {} s ago\n",
+                                    std::chrono::duration_cast<std::chrono::seconds>(since).count()),
+                        "text/plain");
+        return;
+      }
+      res.set_content("ok\n", "text/plain");
+    });
     if (!http.bind_to_port(host, port)) {
       return Error::Io(fmt::format("cannot listen on {} for /metrics", c_.metrics_listen));
     }
@@ -555,6 +572,7 @@ Status Agent::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     const auto next = std::chrono::steady_clock::now() + c_.interval;
     MonitorOnce();
+    last_round_ = std::chrono::steady_clock::now();
     while (!stop.load() && std::chrono::steady_clock::now() < next) {
       std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
           std::chrono::milliseconds(100), next - std::chrono::steady_clock::now()));

@@ -120,9 +120,12 @@ Result<bool> DumpFolderWatcher::ReadEvents(std::vector<std::string>& closed) {
       if (folder == folders_.end() || event.len == 0 || Hidden(event.name)) continue;
       const std::string path = Join(folder->second.path, event.name);
       if (!(event.mask & IN_ISDIR)) {
-        if (IsRegularFile(path)) closed.push_back(path);
+        // A folder watched for subfolders also hears files being created:
+        // only a close after writing (or a move into place) means done.
+        if ((event.mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) && IsRegularFile(path)) closed.push_back(path);
         continue;
       }
+      if (!(event.mask & (IN_CREATE | IN_MOVED_TO))) continue;
       if (!folder->second.watches_subfolders) continue;
       if (Status s = Watch(path, /*with_subfolders=*/false); !s.ok()) {
         // A subfolder removed right after it was made is no loss.

@@ -63,6 +63,24 @@ TEST_F(DumpFolderWatcherTest, ClosedFileIsReportedOnce) {
   EXPECT_EQ(ClosedWithin(*watcher, kQuietWait), Paths{});
 }
 
+// The JVM writes its dump in place: a file being written, in a folder also
+// watched for subfolders (a per-JVM folder added again by the agent), is
+// not done until it is closed.
+TEST_F(DumpFolderWatcherTest, OpenFileIsNotReportedUntilClosed) {
+  fs::create_directory(folder_ + "/jvm-1");
+  auto watcher = DumpFolderWatcher::Create({folder_});
+  ASSERT_TRUE(watcher.ok());
+  ASSERT_TRUE(watcher->AddFolder(folder_ + "/jvm-1").ok());
+  const std::string path = folder_ + "/jvm-1/java_pid7.hprof";
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("JAVA PROFILE 1.0.2", f);
+  std::fflush(f);
+  EXPECT_EQ(ClosedWithin(*watcher, kQuietWait), Paths{});
+  std::fclose(f);
+  EXPECT_EQ(ClosedWithin(*watcher, kEventWait), Paths{path});
+}
+
 TEST_F(DumpFolderWatcherTest, TimeoutReturnsEmpty) {
   auto watcher = DumpFolderWatcher::Create({folder_});
   ASSERT_TRUE(watcher.ok());

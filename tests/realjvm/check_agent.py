@@ -203,6 +203,9 @@ def check_pressure(binary, jdk, classes, work, key):
                 problems.append("no heapscope_jvm_old_used_bytes series for the JVM")
             if leftover_dumps(agent):
                 problems.append(f"plaintext left after shipping: {leftover_dumps(agent)}")
+            with urllib.request.urlopen(f"http://127.0.0.1:{agent.port}/healthz", timeout=5) as r:
+                if r.status != 200:
+                    problems.append(f"/healthz answered {r.status}")
             if agent.stop() != 0:
                 problems.append(f"the agent exited {agent.proc.returncode} on SIGTERM")
     return problems
