@@ -76,7 +76,7 @@ timed() {  # timed COMMAND... -> "wall_s rss_mib"
   wall=$(grep "Elapsed (wall clock)" "$work/time.txt" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   echo "$wall $(( $(grep "Maximum resident set size" "$work/time.txt" | awk '{print $NF}') / 1024 ))"
 }
-: >"$work/jcmd.txt"; : >"$work/agent.txt"; : >"$work/cat.txt"
+: >"$work/jcmd.txt"; : >"$work/agent.txt"; : >"$work/cat.txt"; : >"$work/agent_dump.txt"; : >"$work/agent_ship.txt"
 for _ in $(seq "$runs"); do
   rm -f "$work/jcmd.hprof"; sync
   timed "$java_home/bin/jcmd" "$big" GC.heap_dump "$work/jcmd.hprof" >>"$work/jcmd.txt"
@@ -85,6 +85,9 @@ for _ in $(seq "$runs"); do
   rm -f "$work/jcmd.hprof"; rm -rf "$work/store" "$work/state" "$work/dumps"; sync
   timed "$heapscope" agent dump "$big" --store "$work/store" --state-dir "$work/state" --dump-dir "$work/dumps" \
     --key-file "$work/key.hex" --metrics-listen "" >>"$work/agent.txt"
+  # The agent's log (in time.txt): how long the JVM wrote, how long the ship took.
+  grep -o "written in [0-9.]* s" "$work/time.txt" | awk '{print $3}' >>"$work/agent_dump.txt"
+  grep -o "stored in [0-9.]* s" "$work/time.txt" | awk '{print $3}' >>"$work/agent_ship.txt"
 done
 stored=$(find "$work/store" -name 'dump.hprof.gz.hsc' -printf '%s\n')
 j=$(awk '{print $1}' "$work/jcmd.txt" | median); a=$(awk '{print $1}' "$work/agent.txt" | median)
@@ -92,4 +95,5 @@ c=$(awk '{print $1}' "$work/cat.txt" | median); arss=$(awk '{print $2}' "$work/a
 awk -v j="$j" -v a="$a" -v c="$c" -v s="$size" -v st="$stored" -v r="$arss" 'BEGIN {
   printf "dump %.0f MB; cat %.2f s; jcmd GC.heap_dump %.2f s (%.0f MB/s); agent dump (dump + ship) %.2f s, peak RSS %d MiB; ratio %.2f; shipped %.1f MB\n",
          s / 1e6, c, j, s / 1e6 / j, a, r, a / j, st / 1e6 }'
+echo "agent's own log, medians: the JVM's dump $(median <"$work/agent_dump.txt") s, the ship $(median <"$work/agent_ship.txt") s"
 echo "runs: jcmd $(awk '{printf "%s ", $1}' "$work/jcmd.txt")| agent $(awk '{printf "%s ", $1}' "$work/agent.txt")"
