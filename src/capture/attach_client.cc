@@ -174,7 +174,10 @@ Result<AttachReply> Attach(int pid, const std::string& command, const std::vecto
   char buf[65536];
   while (true) {
     const bool have_code = reply.find('\n') != std::string::npos;
-    const auto until = have_code ? reply_deadline : deadline;
+    // JDK 17-24 send the code only when the command is done, JDK 25 first:
+    // with a reply_timeout, it covers the code too.
+    const bool whole_reply = have_code || o.reply_timeout.count() > 0;
+    const auto until = whole_reply ? reply_deadline : deadline;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     const bool endless = have_code && o.reply_timeout.count() == 0;
     pollfd pfd{s.fd, POLLIN, 0};
@@ -182,7 +185,7 @@ Result<AttachReply> Attach(int pid, const std::string& command, const std::vecto
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return Error::Io(fmt::format("waiting for process {}: {}", pid, ErrnoText(errno)));
     if (r == 0) {
-      return Error::Io(have_code ? fmt::format("process {} did not finish `{}` within {} ms", pid, command,
+      return Error::Io(whole_reply ? fmt::format("process {} did not finish `{}` within {} ms", pid, command,
                                                o.reply_timeout.count())
                                  : fmt::format("process {} sent no reply within {} ms", pid, o.timeout.count()));
     }

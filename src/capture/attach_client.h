@@ -46,8 +46,9 @@ struct AttachReply {
 
 struct AttachOptions {
   std::chrono::milliseconds timeout{10000};  // for the socket to appear, and for the reply code
-  // For the whole reply (JDK 25 sends its code before running the
-  // command); 0: as long as the command runs.
+  // For the whole reply, code included, replacing `timeout` once connected
+  // (JDK 25 sends its code before running the command, older JDKs after);
+  // 0: the code within `timeout`, the rest as long as the command runs.
   std::chrono::milliseconds reply_timeout{0};
 };
 

@@ -146,6 +146,7 @@ class Agent final : public CaptureAgent {
   WallClock::time_point last_discovery_;
 
   std::atomic<std::chrono::steady_clock::time_point> last_round_{std::chrono::steady_clock::now()};
+  std::atomic<bool> drain_{false};       // the shipper's last pass may begin
   std::atomic<bool> abort_ship_{false};  // a ship in progress gives up
   std::atomic<bool> shipper_done_{false};
   std::mutex ship_mu_;
@@ -159,7 +160,10 @@ void Agent::LoadHistory() {
   if (!j.is_array()) return;
   std::vector<std::pair<std::string, WallClock::time_point>> h;
   for (const auto& e : j) {
-    if (!e.is_object() || !e.contains("jvm") || !e.contains("time")) continue;
+    if (!e.is_object() || !e.contains("jvm") || !e.contains("time") || !e["jvm"].is_string() ||
+        !e["time"].is_number_integer()) {
+      continue;  // a damaged history costs at most a cooldown, never the agent
+    }
     h.emplace_back(e["jvm"].get<std::string>(), WallClock::time_point(std::chrono::seconds(e["time"].get<int64_t>())));
   }
   policy_.Restore(std::move(h));
@@ -332,14 +336,28 @@ Result<PendingDump> Agent::TakeDump(const WatchedJvm& w, const HeapFigures& f, c
     std::lock_guard lock(mu_);
     claimed_.erase(p.path);
   };
+  p.facts = w.Facts(c_);
   if (!outcome.ok()) {
-    unclaim();
     metrics_.Count("heapscope_agent_attach_errors_total", {{"operation", "heap_dump"}});
-    return fail(outcome.error());
+    struct stat st {};
+    if (::stat(p.path.c_str(), &st) != 0) {
+      unclaim();
+      return fail(outcome.error());
+    }
+    // The JVM wrote something (and may be writing still, past our
+    // deadline): nobody else will queue it, so we do, marked; the shipper
+    // waits for it to settle.
+    p.truncated = true;
+    p.truncation = "the JVM did not confirm the dump: " + outcome.error().message;
+    p.facts["reason"] = detail;
+    Status queued = queue_->Put(p);
+    unclaim();
+    metrics_.Count("heapscope_agent_dumps_total", {{"trigger", trigger}, {"result", "unconfirmed"}});
+    WakeShipper();
+    return queued.ok() ? Error::Io(p.truncation + "; queued as " + p.id) : queued.error();
   }
   p.truncated = !outcome->complete;
   p.truncation = outcome->incomplete;
-  p.facts = w.Facts(c_);
   p.facts["figures"] = FiguresJson(f);
   p.facts["reason"] = detail;
   p.facts["dump_started_at"] = UtcText(started);
@@ -376,9 +394,6 @@ void Agent::ConsiderFile(const std::string& path, bool at_startup) {
   }
   struct stat st {};
   ::stat(path.c_str(), &st);
-  if (!checked->complete && at_startup && std::time(nullptr) - st.st_mtim.tv_sec < 120) {
-    return;  // maybe still being written: its close will tell
-  }
   if (c_.dry_run) {
     Log("dry run: would ship {} ({})", path, checked->complete ? "complete" : checked->reason);
     return;
@@ -429,6 +444,12 @@ void Agent::WatchFolders(const std::atomic<bool>& stop) {
     // per-JVM folders may hold dumps written while we were down.
     folders.push_back(c_.dump_dir);
   }
+  std::erase_if(folders, [](const std::string& f) {
+    std::error_code ec;
+    if (fs::is_directory(f, ec)) return false;
+    Log("not watching {}: no such folder", f);
+    return true;
+  });
   auto watcher = DumpFolderWatcher::Create(folders);
   if (!watcher.ok()) {
     Log("cannot watch for OutOfMemoryError dumps: {}", watcher.error().ToString());
@@ -442,12 +463,20 @@ void Agent::WatchFolders(const std::atomic<bool>& stop) {
       add.swap(folders_to_watch_);
     }
     for (const std::string& f : add) {
-      if (Status s = watcher.value().AddFolder(f); !s.ok()) Log("cannot watch {}: {}", f, s.error().ToString());
+      if (Status s = watcher.value().AddFolder(f); !s.ok()) {
+        Log("cannot watch {}: {}", f, s.error().ToString());
+        continue;
+      }
+      // Dumps written there while we were not watching (an agent restart).
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(f, ec)) {
+        if (e.is_regular_file(ec)) ConsiderFile(e.path().string(), true);
+      }
     }
     auto closed = watcher.value().WaitForClosedFiles(std::chrono::milliseconds(500));
     if (!closed.ok()) {
-      Log("folder watch failed: {}", closed.error().ToString());
-      return;
+      Log("folder watch: {}", closed.error().ToString());  // e.g. a subfolder over the watch limit
+      continue;
     }
     for (const std::string& f : closed.value()) ConsiderFile(f, false);
   }
@@ -477,17 +506,34 @@ bool Agent::ShipOne(PendingDump p, const std::atomic<bool>& stop) {
     return true;
   }
   if (::access(p.path.c_str(), R_OK) != 0) {
+    const int err = errno;
     auto again = IsShipped(*store_, p.id);  // another process may have just shipped it
     if (again.ok() && again.value()) {
       Finish(p);
       lock.Done();
       return true;
     }
-    Log("LOST: {} cannot be shipped, its file {} is gone: {}", p.id, p.path, std::strerror(errno));
+    if (!again.ok()) return false;  // the store can't say: ask again next round
+    Log("LOST: {} cannot be shipped, its file {} is gone: {}", p.id, p.path, std::strerror(err));
     metrics_.Count("heapscope_agent_ships_total", {{"result", "lost"}});
     (void)queue_->Remove(p.id);
     lock.Done();
     return false;
+  }
+  if (p.truncated) {
+    // An incomplete file may still be growing (a close seen early, a reply
+    // that came too late): ship it once it is whole, or once it has not
+    // changed for two minutes, as it is.
+    auto checked = CheckDumpComplete(p.path);
+    struct stat st {};
+    if (checked.ok() && checked->complete) {
+      p.truncated = false;
+      p.truncation.clear();
+    } else if (::stat(p.path.c_str(), &st) == 0 && std::time(nullptr) - st.st_mtim.tv_sec < 120) {
+      p.next_attempt_ms = NowMs() + 10000;
+      if (Status s = queue_->Put(p); !s.ok()) Log("{}", s.error().ToString());
+      return false;
+    }
   }
   Log("shipping {} ({}, attempt {})", p.id, p.path, p.attempts + 1);
   auto r = ShipDump(p, c_, key_ ? &*key_ : nullptr, *store_, stop);
@@ -516,7 +562,7 @@ bool Agent::ShipOne(PendingDump p, const std::atomic<bool>& stop) {
 // is due (Run aborts it after drain_timeout).
 void Agent::ShipQueued(const std::atomic<bool>& stop) {
   while (!abort_ship_.load()) {
-    const bool last_pass = stop.load();
+    const bool last_pass = drain_.load();
     std::vector<std::string> damaged;
     auto pending = queue_->All(&damaged);
     for (const std::string& d : damaged) Log("queue entry {} is unreadable; left for a human", d);
@@ -527,7 +573,7 @@ void Agent::ShipQueued(const std::atomic<bool>& stop) {
     }
     if (last_pass) break;
     std::unique_lock lock(ship_mu_);
-    ship_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return ship_wake_ || stop.load(); });
+    ship_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return ship_wake_ || drain_.load(); });
     ship_wake_ = false;
   }
 }
@@ -584,6 +630,7 @@ Status Agent::Run(const std::atomic<bool>& stop) {
   // start.
   watcher.join();
   if (dump_thread_.joinable()) dump_thread_.join();
+  drain_ = true;
   WakeShipper();
   const auto drain_until = std::chrono::steady_clock::now() + c_.drain_timeout;
   while (!shipper_done_.load() && std::chrono::steady_clock::now() < drain_until) {
@@ -594,6 +641,8 @@ Status Agent::Run(const std::atomic<bool>& stop) {
   WakeShipper();
   shipper.join();
   if (http_thread.joinable()) {
+    // stop() does nothing before the server has started listening.
+    for (int i = 0; i < 200 && !http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     http.stop();
     http_thread.join();
   }

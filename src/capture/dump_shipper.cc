@@ -171,7 +171,9 @@ Result<ShipReport> ShipDump(const PendingDump& dump, const AgentConfig& c, const
   m["redaction"] = redaction;
   m["shipped_at"] = UtcText(std::time(nullptr));
   m["shipped_by"] = {{"host", host}, {"store", store.Location()}, {"attempt", dump.attempts + 1}};
-  const std::string text = m.dump(2) + "\n";
+  // Facts come from other processes (a JVM's reply cut at 1024 bytes may
+  // end inside a character): invalid UTF-8 is replaced, never thrown.
+  const std::string text = m.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   // Last: from here on the dump counts as shipped.
   if (Status s = store.PutBytes(MetadataKeyOf(dump.id), {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
       !s.ok()) {

@@ -107,7 +107,7 @@ Result<std::unique_ptr<ShipQueue>> ShipQueue::Open(const std::string& state_dir)
 
 Status ShipQueue::Put(const PendingDump& dump) {
   std::lock_guard lock(mu_);
-  return WriteFileAtomically(fmt::format("{}/{}.json", dir_, dump.id), ToJson(dump).dump(2) + "\n");
+  return WriteFileAtomically(fmt::format("{}/{}.json", dir_, dump.id), ToJson(dump).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 Status ShipQueue::Remove(const std::string& id) {
