@@ -161,8 +161,11 @@ const std::vector<Entry>& Entries() {
       {{"watch_dirs", "", "more folders where JVMs write OutOfMemoryError dumps (comma list, as the agent sees them)"},
        List(&AgentConfig::watch_dirs)},
       {{"dump_timeout", "10m", "longest wait for a JVM to write a dump"}, Duration(&AgentConfig::dump_timeout, false)},
-      {{"store", "/var/lib/heapscope/store", "where shipped dumps go: a folder (or file://PATH)"},
+      {{"store", "/var/lib/heapscope/store", "where shipped dumps go: a folder, file://PATH or s3://BUCKET[/PREFIX][?endpoint=...] (docs/PIPELINE.md)"},
        Text(&AgentConfig::store)},
+      {{"catalog", "", "the pipeline's catalog, where each shipped dump is queued for analysis: sqlite://PATH or "
+                       "postgresql://...; empty: none"},
+       Text(&AgentConfig::catalog)},
       {{"state_dir", "/var/lib/heapscope/agent", "the agent's own state: dumps waiting to be shipped"},
        Text(&AgentConfig::state_dir)},
       {{"redact_mode", "strings", "what shipping removes: none, secrets, strings (every char[]/byte[]) or all"},

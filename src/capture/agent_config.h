@@ -53,6 +53,7 @@ struct AgentConfig {
   std::chrono::seconds dump_timeout{};
   // Shipping.
   std::string store;
+  std::string catalog;                // "" = dumps are not queued for analysis
   std::string state_dir;
   std::string redact_mode;            // none, secrets, strings, all
   bool encrypt = false;

@@ -5,19 +5,14 @@
 namespace heapscope::capture {
 namespace {
 
-struct Family {
-  const char* name;
-  const char* type;
-  const char* help;
-};
-
 // Every counter and gauge the agent may set, so each has its HELP and TYPE
 // once, even before its first sample.
-constexpr Family kFamilies[] = {
+constexpr MetricFamily kFamilies[] = {
     {"heapscope_agent_decisions_total", "counter", "Trigger decisions by action (none, dump, hold) and reason."},
     {"heapscope_agent_dumps_total", "counter", "Heap dumps by trigger and result (complete, truncated, failed)."},
     {"heapscope_agent_ships_total", "counter", "Ship attempts by result (shipped, failed, already_shipped, lost: the dump file vanished)."},
     {"heapscope_agent_shipped_bytes_total", "counter", "Bytes written to the store."},
+    {"heapscope_agent_enqueued_total", "counter", "Shipped dumps handed to the catalog for analysis, by result (queued, already_queued, failed)."},
     {"heapscope_agent_ship_queue_depth", "gauge", "Dumps waiting to be shipped."},
     {"heapscope_agent_jvms", "gauge", "JVMs watched."},
     {"heapscope_agent_attach_errors_total", "counter", "Attach attempts that failed, by operation."},
@@ -35,6 +30,17 @@ std::string LabelText(const MetricLabels& labels) {
 std::string Number(double v) { return fmt::format("{}", v); }
 
 }  // namespace
+
+std::string RenderMetricFamilies(std::span<const MetricFamily> families, const MetricSeries& values) {
+  std::string out;
+  for (const MetricFamily& f : families) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, f.help, f.name, f.type);
+    auto it = values.find(f.name);
+    if (it == values.end()) continue;
+    for (const auto& [labels, v] : it->second) out += fmt::format("{}{} {}\n", f.name, LabelText(labels), Number(v));
+  }
+  return out;
+}
 
 std::string EscapeLabelValue(const std::string& value) {
   std::string out;
@@ -108,13 +114,7 @@ std::string AgentMetrics::Render() const {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", s.name, s.help, s.name, s.type);
     for (const auto& [key, jvm] : jvms_) out += fmt::format("{}{} {}\n", s.name, LabelText(jvm.labels), Number(s.get(jvm.figures)));
   }
-  for (const Family& f : kFamilies) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, f.help, f.name, f.type);
-    auto it = values_.find(f.name);
-    if (it == values_.end()) continue;
-    for (const auto& [labels, v] : it->second) out += fmt::format("{}{} {}\n", f.name, LabelText(labels), Number(v));
-  }
-  return out;
+  return out + RenderMetricFamilies(kFamilies, values_);
 }
 
 }  // namespace heapscope::capture

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ namespace heapscope::capture {
 
 // Label name/value pairs, in order.
 using MetricLabels = std::vector<std::pair<std::string, std::string>>;
+using MetricSeries = std::map<std::string, std::map<MetricLabels, double>>;  // name -> labels -> value
 
 class AgentMetrics {
  public:
@@ -38,11 +40,22 @@ class AgentMetrics {
   };
   mutable std::mutex mu_;
   std::map<std::string, Jvm> jvms_;
-  std::map<std::string, std::map<MetricLabels, double>> values_;  // name -> series
+  MetricSeries values_;
 };
 
 // `value` escaped for a label (backslash, quote, line break).
 std::string EscapeLabelValue(const std::string& value);
+
+// One metric's name, type and help, so it gets its HELP and TYPE lines even
+// before its first sample.
+struct MetricFamily {
+  const char* name;
+  const char* type;  // counter, gauge
+  const char* help;
+};
+
+// Each family's HELP and TYPE, then its series from `values`.
+std::string RenderMetricFamilies(std::span<const MetricFamily> families, const MetricSeries& values);
 
 }  // namespace heapscope::capture
 

@@ -26,6 +26,8 @@
 #include "capture/ship_queue.h"
 #include "capture/trigger_policy.h"
 #include "capture/watched_jvm.h"
+#include "catalog/dump_catalog.h"
+#include "catalog/dump_metadata.h"
 #include "hprof/dump_key.h"
 
 namespace heapscope::capture {
@@ -100,8 +102,13 @@ class ShipLock {
 class Agent final : public CaptureAgent {
  public:
   Agent(AgentConfig c, std::optional<hprof::DumpKey> key, std::unique_ptr<store::ObjectStore> store,
-        std::unique_ptr<ShipQueue> queue)
-      : c_(std::move(c)), key_(std::move(key)), store_(std::move(store)), queue_(std::move(queue)), policy_(c_) {
+        std::unique_ptr<ShipQueue> queue, std::unique_ptr<catalog::DumpCatalog> catalog)
+      : c_(std::move(c)),
+        key_(std::move(key)),
+        store_(std::move(store)),
+        queue_(std::move(queue)),
+        catalog_(std::move(catalog)),
+        policy_(c_) {
     LoadHistory();
   }
   ~Agent() override {
@@ -125,7 +132,8 @@ class Agent final : public CaptureAgent {
   void ShipQueued(const std::atomic<bool>& stop);
   // True when the dump is in the store (now or already).
   bool ShipOne(PendingDump p, const std::atomic<bool>& stop);
-  void Finish(const PendingDump& p);
+  void Finish(PendingDump p);
+  Status Enqueue(const std::string& id);
   void WakeShipper();
   void LoadHistory();
   void SaveHistory();
@@ -135,6 +143,7 @@ class Agent final : public CaptureAgent {
   std::optional<hprof::DumpKey> key_;
   std::unique_ptr<store::ObjectStore> store_;
   std::unique_ptr<ShipQueue> queue_;
+  std::unique_ptr<catalog::DumpCatalog> catalog_;  // null: dumps are not queued for analysis
   AgentMetrics metrics_;
 
   std::mutex mu_;  // guards everything below it
@@ -482,7 +491,39 @@ void Agent::WatchFolders(const std::atomic<bool>& stop) {
   }
 }
 
-void Agent::Finish(const PendingDump& p) {
+Status Agent::Enqueue(const std::string& id) {
+  auto source = store_->Get(MetadataKeyOf(id));
+  if (!source.ok()) return source.error();
+  std::string text;
+  for (;;) {
+    auto chunk = source.value()->Next();
+    if (!chunk.ok()) return chunk.error();
+    if (chunk->empty()) break;
+    text.append(reinterpret_cast<const char*>(chunk->data()), chunk->size());
+  }
+  auto record = catalog::DumpRecordFromMetadata(text);
+  if (!record.ok()) return record.error();
+  auto added = catalog_->AddDump(record.value(), 3);
+  if (!added.ok()) return added.error();
+  metrics_.Count("heapscope_agent_enqueued_total", {{"result", added.value() ? "queued" : "already_queued"}});
+  if (added.value()) Log("{} queued for analysis in {}", id, catalog_->Location());
+  return {};
+}
+
+void Agent::Finish(PendingDump p) {
+  // A shipped dump is queued for analysis before its entry goes: a catalog
+  // that can't be reached keeps the entry, and the next pass (finding the
+  // dump shipped) queues it again. Adding a dump twice changes nothing.
+  bool queued = true;
+  if (catalog_) {
+    if (Status s = Enqueue(p.id); !s.ok()) {
+      metrics_.Count("heapscope_agent_enqueued_total", {{"result", "failed"}});
+      Log("{} is shipped but not queued for analysis yet: {}", p.id, s.error().ToString());
+      p.last_error = s.error().ToString();
+      p.next_attempt_ms = NowMs() + 30000;
+      queued = false;
+    }
+  }
   if (c_.delete_after_ship) {
     if (::unlink(p.path.c_str()) != 0 && errno != ENOENT) {
       Log("shipped {} but cannot delete {}: {}", p.id, p.path, std::strerror(errno));
@@ -490,7 +531,8 @@ void Agent::Finish(const PendingDump& p) {
   } else if (Status s = queue_->RememberShipped(p.path); !s.ok()) {
     Log("{}", s.error().ToString());
   }
-  if (Status s = queue_->Remove(p.id); !s.ok()) Log("{}", s.error().ToString());
+  Status s = queued ? queue_->Remove(p.id) : queue_->Put(p);
+  if (!s.ok()) Log("{}", s.error().ToString());
 }
 
 bool Agent::ShipOne(PendingDump p, const std::atomic<bool>& stop) {
@@ -681,8 +723,14 @@ Result<std::unique_ptr<CaptureAgent>> CaptureAgent::Create(AgentConfig config) {
   if (!store.ok()) return store.error();
   auto queue = ShipQueue::Open(config.state_dir);
   if (!queue.ok()) return queue.error();
-  return std::unique_ptr<CaptureAgent>(
-      new Agent(std::move(config), std::move(key), std::move(store.value()), std::move(queue.value())));
+  std::unique_ptr<catalog::DumpCatalog> catalog;
+  if (!config.catalog.empty()) {
+    auto opened = catalog::OpenDumpCatalog(config.catalog);
+    if (!opened.ok()) return opened.error();
+    catalog = std::move(opened.value());
+  }
+  return std::unique_ptr<CaptureAgent>(new Agent(std::move(config), std::move(key), std::move(store.value()),
+                                                 std::move(queue.value()), std::move(catalog)));
 }
 
 }  // namespace heapscope::capture

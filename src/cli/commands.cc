@@ -9,6 +9,7 @@
 
 #include "cli/dump_options.h"
 #include "cli/agent_command.h"
+#include "cli/pipeline_commands.h"
 #include "cli/analyze_command.h"
 #include "cli/attach_command.h"
 #include "cli/crypt_commands.h"
@@ -127,6 +128,10 @@ void RegisterCommands(CLI::App& app, std::function<int()>& run) {
   RegisterAttach(app, run);
   RegisterJvms(app, run);
   RegisterAgent(app, run);
+  RegisterSubmit(app, run);
+  RegisterWorker(app, run);
+  RegisterJobs(app, run);
+  RegisterResults(app, run);
   RegisterEncrypt(app, run);
   RegisterDecrypt(app, run);
   RegisterKeygen(app, run);

@@ -180,8 +180,9 @@ Result<std::unique_ptr<LocalFolderStore>> LocalFolderStore::Open(const std::stri
   return std::unique_ptr<LocalFolderStore>(new LocalFolderStore(std::move(absolute)));
 }
 
-Result<std::unique_ptr<hprof::ByteSink>> LocalFolderStore::Put(const std::string& key) {
+Result<std::unique_ptr<hprof::ByteSink>> LocalFolderStore::Put(const std::string& key, const PutOptions& options) {
   if (Status s = CheckObjectKey(key); !s.ok()) return s.error();
+  if (Status s = CheckObjectMetadata(options); !s.ok()) return s.error();
   // Made here rather than at Open so a read-only store can still be opened.
   const std::string staging = root_ + "/" + std::string(kStagingFolder);
   if (::mkdir(staging.c_str(), 0755) != 0 && errno != EEXIST) return IoError("create folder", staging, errno);
@@ -192,8 +193,9 @@ Result<std::unique_ptr<hprof::ByteSink>> LocalFolderStore::Put(const std::string
       std::make_unique<ObjectSink>(std::move(file.value()), std::move(staged), root_, key));
 }
 
-Status LocalFolderStore::PutBytes(const std::string& key, std::span<const uint8_t> bytes) {
-  auto sink = Put(key);
+Status LocalFolderStore::PutBytes(const std::string& key, std::span<const uint8_t> bytes,
+                                  const PutOptions& options) {
+  auto sink = Put(key, options);
   if (!sink.ok()) return sink.error();
   if (Status s = sink.value()->Write(bytes); !s.ok()) return s;
   return sink.value()->Finish();

@@ -23,8 +23,9 @@ class LocalFolderStore final : public ObjectStore {
   // long ago left behind.
   static Result<std::unique_ptr<LocalFolderStore>> Open(const std::string& root);
 
-  Result<std::unique_ptr<hprof::ByteSink>> Put(const std::string& key) override;
-  Status PutBytes(const std::string& key, std::span<const uint8_t> bytes) override;
+  // Metadata is checked like S3's and not kept (object_store.h).
+  Result<std::unique_ptr<hprof::ByteSink>> Put(const std::string& key, const PutOptions& options = {}) override;
+  Status PutBytes(const std::string& key, std::span<const uint8_t> bytes, const PutOptions& options = {}) override;
   Result<bool> Exists(const std::string& key) override;
   Result<std::vector<std::string>> List(const std::string& prefix) override;
   Result<std::unique_ptr<hprof::ChunkSource>> Get(const std::string& key) override;

@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include "store/local_folder_store.h"
+#include "store/s3_config.h"
+#include "store/s3_object_store.h"
 
 namespace heapscope::store {
 namespace {
 
 constexpr size_t kMaxKeyLength = 1024;
+constexpr size_t kMaxMetadataBytes = 2048;  // S3's limit on names and values together
 
 bool IsKeyChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
@@ -47,10 +50,37 @@ Status CheckObjectKey(std::string_view key) {
   }
 }
 
+Status CheckObjectMetadata(const PutOptions& options) {
+  size_t total = 0;
+  for (const auto& [name, value] : options.metadata) {
+    auto bad = [&name](std::string_view why) {
+      return Error::Usage(fmt::format("bad object metadata {:?}: {}", name.substr(0, 100), why));
+    };
+    if (name.empty()) return bad("empty name");
+    for (char c : name) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return bad("names may hold only a-z 0-9 -");
+    }
+    for (char c : value) {
+      if (c < ' ' || c > '~') return bad("values may hold only printable ASCII");
+    }
+    total += name.size() + value.size();
+  }
+  if (total > kMaxMetadataBytes) {
+    return Error::Usage(fmt::format("object metadata of {} bytes, more than {}", total, kMaxMetadataBytes));
+  }
+  return {};
+}
+
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url) {
   std::string_view scheme = SchemeOf(url);
+  if (scheme == "s3") {
+    auto config = ParseS3Url(url, ProcessEnvironment());
+    if (!config.ok()) return config.error();
+    return std::unique_ptr<ObjectStore>(S3ObjectStore::Open(std::move(config.value())));
+  }
   if (!scheme.empty() && scheme != "file") {
-    return Error::Usage(fmt::format("object store {}: only local folders (a path or file://PATH) are supported so far",
+    return Error::Usage(fmt::format("object store {}: supported are a folder (a path or file://PATH) and "
+                                    "s3://BUCKET[/PREFIX]",
                                     url));
   }
   std::string path = scheme.empty() ? url : url.substr(scheme.size() + 3);
