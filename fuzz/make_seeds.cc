@@ -120,6 +120,21 @@ int main(int argc, char** argv) {
     c.HeapDumpEnd();
     failures += !Save(dir + "/android-id" + std::to_string(id_size) + ".hprof", c.Finish());
   }
+  // The pipeline's text inputs; the first byte picks the parser
+  // (pipeline_input_fuzzer): S3 XML, a store URL, dump metadata.
+  auto text_seed = [&](const std::string& name, char which, const std::string& text) {
+    std::string bytes = which + text;
+    failures += !Save(dir + "/" + name, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  };
+  text_seed("s3-list.xml", 0,
+            "<?xml version=\"1.0\"?><ListMultipartUploadsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "<Upload><Key>dumps/a&amp;b/dump</Key><UploadId>x1</UploadId></Upload><IsTruncated>false</IsTruncated>"
+            "</ListMultipartUploadsResult>");
+  text_seed("s3-error.xml", 0, "<Error><Code>NoSuchKey</Code><Message><![CDATA[gone]]></Message></Error>");
+  text_seed("store-url", 1, "s3://dumps/heapscope?endpoint=http://127.0.0.1:4568&addressing=path&part_size=16MiB");
+  text_seed("metadata.json", 2,
+            R"({"id": "d1", "service": "s", "dump_started_at": "2026-11-27T07:00:00Z",)"
+            R"( "dump": {"key": "dumps/d1/dump.hprof.gz.hsc", "stored_bytes": 10}})");
   if (failures) {
     std::fprintf(stderr, "make_seeds: could not write %d seeds to %s\n", failures, dir.c_str());
   }

@@ -2,7 +2,8 @@
 # scripts/fuzz.sh [SECONDS] - builds the libFuzzer targets with clang-14 in
 # build-fuzz/ (or $FUZZ_BUILD_DIR), writes the seed corpus and runs each
 # fuzzer (the dump reader, encrypted dumps, the secret scanner, JVM
-# performance data, dump completeness) for its share of SECONDS
+# performance data, dump completeness, the pipeline's S3 answers, store
+# URLs and dump metadata) for its share of SECONDS
 # (default 60 in all). Exits non-zero when a fuzzer finds a crash; the input
 # that caused it is left in build-fuzz/artifacts/.
 set -euo pipefail
@@ -10,7 +11,8 @@ set -euo pipefail
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
-fuzzers=(dump_reader_fuzzer decrypt_fuzzer secret_scan_fuzzer perf_data_fuzzer dump_completeness_fuzzer)
+fuzzers=(dump_reader_fuzzer decrypt_fuzzer secret_scan_fuzzer perf_data_fuzzer dump_completeness_fuzzer
+         pipeline_input_fuzzer)
 
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPSCOPE_FUZZ=ON -DHEAPSCOPE_TESTS=OFF >/dev/null

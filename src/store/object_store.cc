@@ -52,7 +52,10 @@ Status CheckObjectKey(std::string_view key) {
 
 Status CheckObjectMetadata(const PutOptions& options) {
   size_t total = 0;
-  for (const auto& [name, value] : options.metadata) {
+  for (const auto& pair : options.metadata) {
+    // Named, not bound: clang 14 (the fuzz build) can't capture a binding.
+    const std::string& name = pair.first;
+    const std::string& value = pair.second;
     auto bad = [&name](std::string_view why) {
       return Error::Usage(fmt::format("bad object metadata {:?}: {}", name.substr(0, 100), why));
     };
