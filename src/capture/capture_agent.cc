@@ -143,7 +143,7 @@ class Agent final : public CaptureAgent {
   std::optional<hprof::DumpKey> key_;
   std::unique_ptr<store::ObjectStore> store_;
   std::unique_ptr<ShipQueue> queue_;
-  std::unique_ptr<catalog::DumpCatalog> catalog_;  // null: dumps are not queued for analysis
+  std::unique_ptr<catalog::DumpCatalog> catalog_;  // null until reached; c_.catalog "" = never
   AgentMetrics metrics_;
 
   std::mutex mu_;  // guards everything below it
@@ -492,6 +492,12 @@ void Agent::WatchFolders(const std::atomic<bool>& stop) {
 }
 
 Status Agent::Enqueue(const std::string& id) {
+  if (!catalog_) {
+    // Not reachable at start: the agent captures anyway and connects now.
+    auto opened = catalog::OpenDumpCatalog(c_.catalog);
+    if (!opened.ok()) return opened.error();
+    catalog_ = std::move(opened.value());
+  }
   auto source = store_->Get(MetadataKeyOf(id));
   if (!source.ok()) return source.error();
   std::string text;
@@ -515,8 +521,12 @@ void Agent::Finish(PendingDump p) {
   // that can't be reached keeps the entry, and the next pass (finding the
   // dump shipped) queues it again. Adding a dump twice changes nothing.
   bool queued = true;
-  if (catalog_) {
-    if (Status s = Enqueue(p.id); !s.ok()) {
+  if (!c_.catalog.empty()) {
+    if (Status s = Enqueue(p.id); !s.ok() && s.error().kind == ErrorKind::kBadInput) {
+      // Metadata the catalog can't take will not get better by waiting.
+      metrics_.Count("heapscope_agent_enqueued_total", {{"result", "rejected"}});
+      Log("{} is shipped but the catalog refuses it: {}", p.id, s.error().ToString());
+    } else if (!s.ok()) {
       metrics_.Count("heapscope_agent_enqueued_total", {{"result", "failed"}});
       Log("{} is shipped but not queued for analysis yet: {}", p.id, s.error().ToString());
       p.last_error = s.error().ToString();
@@ -723,11 +733,19 @@ Result<std::unique_ptr<CaptureAgent>> CaptureAgent::Create(AgentConfig config) {
   if (!store.ok()) return store.error();
   auto queue = ShipQueue::Open(config.state_dir);
   if (!queue.ok()) return queue.error();
+  // A catalog that is down must not stop the agent capturing: it is
+  // connected to again when a dump needs queueing. A wrong URL is an error.
   std::unique_ptr<catalog::DumpCatalog> catalog;
   if (!config.catalog.empty()) {
     auto opened = catalog::OpenDumpCatalog(config.catalog);
-    if (!opened.ok()) return opened.error();
-    catalog = std::move(opened.value());
+    if (opened.ok()) {
+      catalog = std::move(opened.value());
+    } else if (opened.error().kind == ErrorKind::kUsage) {
+      return opened.error();
+    } else {
+      std::fprintf(stderr, "heapscope agent: the catalog can't be reached yet: %s\n",
+                   opened.error().ToString().c_str());
+    }
   }
   return std::unique_ptr<CaptureAgent>(new Agent(std::move(config), std::move(key), std::move(store.value()),
                                                  std::move(queue.value()), std::move(catalog)));

@@ -34,6 +34,10 @@ Result<DumpRecord> DumpRecordFromMetadata(const std::string& metadata_json) {
   d.pod = text(m, "pod");
   d.namespace_name = text(m, "namespace");
   if (d.id.empty()) return Error::BadInput("the dump's metadata has no \"id\"");
+  // A node agent watches JVMs of many services and may not know theirs:
+  // the JVM's main class (or jar) then stands for the service.
+  auto jvm = m.find("jvm");
+  if (d.service.empty() && jvm != m.end() && jvm->is_object()) d.service = text(*jvm, "main");
   if (d.service.empty()) return Error::BadInput("the metadata of dump " + d.id + " has no \"service\"");
   auto dump = m.find("dump");
   if (dump == m.end() || !dump->is_object() || text(*dump, "key").empty()) {

@@ -12,7 +12,8 @@
 
 namespace heapscope::catalog {
 
-// Needs "id", "service" and "dump": {"key", "stored_bytes"}. The capture
+// Needs "id", "service" (else "jvm": {"main"}) and "dump": {"key",
+// "stored_bytes"}. The capture
 // time is "dump_started_at", else "shipped_at" (UTC, "2026-11-27T07:00:00Z").
 // Bad input names the field.
 Result<DumpRecord> DumpRecordFromMetadata(const std::string& metadata_json);

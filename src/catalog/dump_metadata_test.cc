@@ -37,6 +37,13 @@ TEST(DumpMetadataTest, NamesWhatIsMissing) {
             std::string::npos);
 }
 
+TEST(DumpMetadataTest, TheMainClassStandsForAnUnknownService) {
+  auto d = DumpRecordFromMetadata(
+      R"({"id": "x", "service": "", "jvm": {"main": "com.acme.Orders"}, "dump": {"key": "dumps/x/dump"}})");
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  EXPECT_EQ(d->service, "com.acme.Orders");
+}
+
 TEST(DumpMetadataTest, ParsesOnlyTheUtcForm) {
   EXPECT_EQ(ParseUtcText("2000-01-01T00:00:00Z"), 946684800000);
   EXPECT_EQ(ParseUtcText("2000-01-01T00:00:00"), -1);

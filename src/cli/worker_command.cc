@@ -65,13 +65,17 @@ void RegisterWorker(CLI::App& app, std::function<int()>& run) {
       ->envname("HEAPSCOPE_WORKER_LEASE")
       ->default_val(60)
       ->check(CLI::Range(0.3, 86400.0));
-  cmd->add_option("--poll", o->poll, "seconds between claims when the queue is empty")->default_val(1);
-  cmd->add_option("--retry-min", o->retry_min, "seconds before a failed job's retry (doubling each attempt)")
-      ->default_val(5);
+  cmd->add_option("--poll", o->poll, "seconds between claims when the queue is empty")
+      ->default_val(1)
+      ->check(CLI::Range(0.01, 3600.0));
+  cmd->add_option("--retry-min", o->retry_min, "seconds before a failed job's retry (doubling each attempt, at most 600)")
+      ->default_val(5)
+      ->check(CLI::Range(0.0, 600.0));
   cmd->add_option("--drain-timeout", o->drain_timeout,
                   "on SIGTERM, seconds for jobs in progress to finish before they are released")
       ->envname("HEAPSCOPE_WORKER_DRAIN_TIMEOUT")
-      ->default_val(30);
+      ->default_val(30)
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--scratch-dir", o->scratch_dir, "where dumps are fetched to (default: $TMPDIR)")
       ->envname("HEAPSCOPE_WORKER_SCRATCH_DIR");
   cmd->add_flag("--exit-when-idle", o->exit_when_idle, "exit once no job is queued or running");
@@ -123,16 +127,19 @@ void RegisterWorker(CLI::App& app, std::function<int()>& run) {
         LogLine(fmt::format("metrics on http://{}/metrics", o->metrics_listen));
       }
       Status ran = worker.Run(g_stop);
-      if (http_thread.joinable()) {
-        http.stop();
-        http_thread.join();
-      }
       if (!ran.ok()) {
         const int code = ReportError(ran.error());
-        // Threads still analyzing were abandoned (their jobs released):
-        // leave without running destructors under them.
+        // Threads still analyzing were abandoned (their jobs released), and
+        // the HTTP server may not be listening yet (its stop() would then
+        // wait forever): leave without running destructors under them.
         std::fflush(nullptr);
         std::_Exit(code);
+      }
+      if (http_thread.joinable()) {
+        // stop() is lost on a server that has not started listening.
+        for (int i = 0; i < 200 && !http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        http.stop();
+        http_thread.join();
       }
       return 0;
     };

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -46,6 +47,11 @@ std::string DefaultScratch() {
   return fmt::format("{}/heapscope-worker-{}", tmp && *tmp ? tmp : "/tmp", ::getpid());
 }
 
+uint32_t RandomToken() {
+  static thread_local std::mt19937 random(std::random_device{}());
+  return static_cast<uint32_t>(random());
+}
+
 // The stored object copied to `path` as it is: an encrypted dump stays
 // encrypted on the worker's disk and is decrypted as it is read.
 Result<uint64_t> Download(store::ObjectStore& store, const std::string& key, const std::string& path) {
@@ -80,7 +86,8 @@ Status PutText(store::ObjectStore& store, const std::string& key, const std::str
 AnalysisWorker::AnalysisWorker(WorkerSettings settings, WorkerMetrics& metrics)
     : s_(std::move(settings)), metrics_(metrics) {
   if (s_.name.empty()) s_.name = DefaultName();
-  if (s_.scratch_dir.empty()) s_.scratch_dir = DefaultScratch();
+  own_scratch_ = s_.scratch_dir.empty();
+  if (own_scratch_) s_.scratch_dir = DefaultScratch();
   s_.concurrency = std::max(1, s_.concurrency);
 }
 
@@ -113,9 +120,9 @@ Status AnalysisWorker::Run(const std::atomic<bool>& stop) {
     slot->store = std::move(st.value());
     slots.push_back(std::move(slot));
   }
-  auto beat = catalog::OpenDumpCatalog(s_.catalog_url);
-  if (!beat.ok()) return beat.error();
-  std::unique_ptr<catalog::DumpCatalog> heartbeat = std::move(beat.value());
+  auto opened = catalog::OpenDumpCatalog(s_.catalog_url);
+  if (!opened.ok()) return opened.error();
+  std::unique_ptr<catalog::DumpCatalog> heartbeat = std::move(opened.value());
   Log(fmt::format("worker {} started: {} slot(s), store {}, catalog {}, lease {} s", s_.name, s_.concurrency,
                   slots[0]->store->Location(), heartbeat->Location(), s_.lease.count() / 1000.0));
 
@@ -124,7 +131,7 @@ Status AnalysisWorker::Run(const std::atomic<bool>& stop) {
   // The threads' own stop: the caller's flag, or an idle queue.
   auto done = std::make_shared<std::atomic<bool>>(false);
   for (auto& slot : slots) {
-    std::thread([this, slot, state, running, done, &stop] {
+    std::thread([this, slot, state, running, done] {
       Loop(*slot, *done);
       std::lock_guard lock(state->first);
       --*running;
@@ -132,54 +139,74 @@ Status AnalysisWorker::Run(const std::atomic<bool>& stop) {
     }).detach();
   }
 
-  // Heartbeats, queue figures and the stop signal, every third of a lease
-  // (at most every 5 s for the figures).
+  // Heartbeats and queue figures every third of a lease, until the last
+  // slot is done: also while draining, or a job finishing in the drain
+  // would lose its lease to another worker. A failed beat is tried again
+  // a second later, so one lost round trip doesn't cost the lease.
   const auto beat_every = std::max<Clock::duration>(s_.lease / 3, std::chrono::milliseconds(100));
+  const auto retry_beat = std::min<Clock::duration>(beat_every, std::chrono::seconds(1));
   auto next_beat = Clock::now();
+  auto beat = [&] {
+    bool failed = false;
+    for (auto& slot : slots) {
+      std::optional<catalog::JobLease> lease;
+      {
+        std::lock_guard held(slot->mu);
+        if (slot->current && !slot->lease_lost) lease = slot->current;
+      }
+      if (!lease) continue;
+      auto ok = heartbeat->Heartbeat(*lease, s_.lease.count());
+      if (!ok.ok()) {
+        failed = true;
+        Log(fmt::format("heartbeat of job {} failed: {}", lease->job.id, ok.error().ToString()));
+        continue;
+      }
+      std::lock_guard held(slot->mu);
+      // The job may have ended while we were beating; a fence that failed
+      // for a finished job says nothing.
+      if (!ok.value() && slot->current && slot->current->job.id == lease->job.id &&
+          slot->current->attempt == lease->attempt) {
+        slot->lease_lost = true;
+        Log(fmt::format("job {}: lease lost (another worker took it over)", lease->job.id));
+      }
+    }
+    if (auto counts = heartbeat->Counts(); counts.ok()) metrics_.SetQueue(counts.value());
+    next_beat = Clock::now() + (failed ? retry_beat : beat_every);
+  };
+  std::optional<Clock::time_point> drain_until;
   std::unique_lock lock(state->first);
   while (*running > 0) {
-    if (stop.load() && !done->load()) {
+    if (stop.load() && !drain_until) {
       Log("stopping: no new jobs; waiting for the ones in progress");
       done->store(true);
-      break;
+      drain_until = Clock::now() + s_.drain_timeout;
     }
+    if (drain_until && Clock::now() >= *drain_until) break;
     if (s_.exit_when_idle && idle_slots_.load() == s_.concurrency) done->store(true);
     if (Clock::now() >= next_beat) {
       lock.unlock();
-      for (auto& slot : slots) {
-        std::lock_guard held(slot->mu);
-        if (!slot->current || slot->lease_lost) continue;
-        auto ok = heartbeat->Heartbeat(*slot->current, s_.lease.count());
-        if (ok.ok() && !ok.value()) {
-          slot->lease_lost = true;
-          Log(fmt::format("job {}: lease lost (another worker took it over)", slot->current->job.id));
-        } else if (!ok.ok()) {
-          Log(fmt::format("heartbeat of job {} failed: {}", slot->current->job.id, ok.error().ToString()));
-        }
-      }
-      if (auto counts = heartbeat->Counts(); counts.ok()) metrics_.SetQueue(counts.value());
-      next_beat = Clock::now() + beat_every;
+      beat();
       lock.lock();
     }
     state->second.wait_for(lock, std::chrono::milliseconds(100));
   }
-  // Draining: jobs in progress get drain_timeout to finish.
-  const auto deadline = Clock::now() + s_.drain_timeout;
-  while (*running > 0 && Clock::now() < deadline) state->second.wait_until(lock, deadline);
   if (*running > 0) {
     lock.unlock();
     for (auto& slot : slots) {
       std::lock_guard held(slot->mu);
       if (!slot->current) continue;
       auto released = heartbeat->Release(*slot->current);
-      metrics_.Count("heapscope_worker_jobs_released_total", {});
-      Log(fmt::format("job {}: released unfinished at shutdown{}", slot->current->job.id,
-                      released.ok() ? "" : ": " + released.error().ToString()));
+      if (released.ok() && released.value()) metrics_.Count("heapscope_worker_jobs_released_total", {});
+      Log(fmt::format("job {}: {} at shutdown", slot->current->job.id,
+                      !released.ok()    ? "could not be released: " + released.error().ToString()
+                      : released.value() ? std::string("released unfinished")
+                                         : std::string("not released: its lease was already lost")));
     }
     return Error::Io("jobs still in progress after the drain timeout were released");
   }
+  // Only a folder of our own making goes; a given one may hold more.
   std::error_code ignored;
-  fs::remove_all(s_.scratch_dir, ignored);
+  if (own_scratch_) fs::remove_all(s_.scratch_dir, ignored);
   const double jobs = metrics_.Value("heapscope_worker_jobs_succeeded_total", {}) +
                       metrics_.Value("heapscope_worker_jobs_failed_total", {}) +
                       metrics_.Value("heapscope_worker_jobs_dead_lettered_total", {});
@@ -234,14 +261,33 @@ void AnalysisWorker::RunJob(Slot& slot, catalog::JobLease& lease) {
   metrics_.Set("heapscope_worker_busy", {{"slot", std::to_string(slot.index)}}, 1);
 
   catalog::AnalysisResult result;
-  Status processed = Process(slot, lease, result);
+  Status processed;
+  try {
+    processed = Process(slot, lease, result);
+  } catch (const std::exception& e) {
+    // A bug or an allocation the dump made fail: this job fails, the
+    // worker and its other jobs go on.
+    processed = Error{ErrorKind::kInternal, fmt::format("the analysis stopped: {}", e.what())};
+  }
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   if (processed.ok()) {
     const auto asked = Clock::now();
+    // A catalog that can't answer is asked again while the heartbeats keep
+    // the lease; only a definite "no" means the lease is gone.
     auto completed = slot.catalog->Complete(lease, result);
+    for (int tries = 1; !completed.ok() && tries < 6; ++tries) {
+      Log(fmt::format("job {}: recording the result failed, trying again: {}", job, completed.error().ToString()));
+      std::this_thread::sleep_for(std::chrono::seconds(tries));
+      completed = slot.catalog->Complete(lease, result);
+    }
     metrics_.Count("heapscope_worker_queue_seconds_total", {{"operation", "complete"}},
                    std::chrono::duration<double>(Clock::now() - asked).count());
-    if (completed.ok() && completed.value()) {
+    if (!completed.ok()) {
+      // Maybe recorded, maybe not (a commit whose answer was lost): the
+      // reports stay, and an unrecorded job runs again after its lease.
+      Log(fmt::format("job {}: the result's fate is unknown, the job runs again if it was not recorded: {}", job,
+                      completed.error().ToString()));
+    } else if (completed.value()) {
       metrics_.Count("heapscope_worker_jobs_succeeded_total", {});
       metrics_.Count("heapscope_worker_suspects_found_total", {{"service", lease.dump.service}},
                      static_cast<double>(result.suspects.size()));
@@ -252,8 +298,7 @@ void AnalysisWorker::RunJob(Slot& slot, catalog::JobLease& lease) {
       // Someone else owns the job now; what we wrote is in a folder no
       // result points to.
       metrics_.Count("heapscope_worker_leases_lost_total", {});
-      Log(fmt::format("job {}: not recorded, the lease was lost{}", job,
-                      completed.ok() ? "" : ": " + completed.error().ToString()));
+      Log(fmt::format("job {}: not recorded, the lease was lost", job));
       for (const char* name : {"report.json", "report.html", "report.md"}) {
         (void)slot.store->Delete(result.result_location + name);
       }
@@ -313,9 +358,12 @@ Status AnalysisWorker::Process(Slot& slot, const catalog::JobLease& lease, catal
   if (!analyzed.ok()) return analyzed.error();
   metrics_.Count("heapscope_worker_analyzed_bytes_total", {}, static_cast<double>(bytes.value()));
 
-  const std::string prefix = fmt::format("results/{}/{}/", lease.dump.id, lease.attempt);
+  // The attempt's own folder: a released attempt's number comes back, and
+  // its late upload must not land in the next one's folder.
+  const std::string prefix = fmt::format("results/{}/{}-{:08x}/", lease.dump.id, lease.attempt, RandomToken());
   const nlohmann::ordered_json& report = analyzed->report;
-  if (Status s = PutText(*slot.store, prefix + "report.json", report.dump(2) + "\n"); !s.ok()) return s;
+  const std::string json = report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (Status s = PutText(*slot.store, prefix + "report.json", json); !s.ok()) return s;
   if (Status s = PutText(*slot.store, prefix + "report.md", report::HeapReportMarkdown(report)); !s.ok()) return s;
   if (Status s = PutText(*slot.store, prefix + "report.html", report::HeapReportHtml(report)); !s.ok()) return s;
   result = std::move(analyzed->result);

@@ -8,7 +8,7 @@
 // Exactly one result per dump, whatever happens:
 //  - a lease is heartbeated every third of its length; a worker that dies
 //    stops heartbeating and its job is claimed again once the lease runs out;
-//  - artifacts go to results/<dump>/<attempt>/, a folder of the attempt's
+//  - artifacts go to results/<dump>/<attempt>-<token>/, a folder of the attempt's
 //    own, and only the completion that passes the catalog's fence records
 //    its folder: a late worker can't overwrite the report that counts;
 //  - a failure is retried with backoff until the job's attempts run out,
@@ -67,6 +67,7 @@ class AnalysisWorker {
   WorkerSettings s_;
   WorkerMetrics& metrics_;
   std::atomic<int> idle_slots_{0};
+  bool own_scratch_ = false;  // we chose the scratch folder, so we may remove it
 };
 
 }  // namespace heapscope::pipeline

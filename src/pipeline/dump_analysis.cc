@@ -25,8 +25,13 @@ std::string SignatureOf(const heap::HeapModel& model, const analysis::LeakSuspec
 Result<AnalyzedDump> AnalyzeDump(const std::string& path, const catalog::DumpRecord& dump,
                                  const std::vector<catalog::AnalysisResult>& history,
                                  const AnalysisSettings& settings) {
+  // A dump the agent shipped cut (the JVM died writing it) is analyzed for
+  // what it holds, as `analyze --allow-truncated` would.
+  const auto metadata = nlohmann::json::parse(dump.metadata_json, nullptr, false);
+  const bool cut = metadata.is_object() && metadata.value("complete", true) == false;
   index::IndexOptions io;
   io.write = false;
+  io.read.allow_truncated = cut;
   io.read.threads = settings.threads;
   io.read.key = settings.key;
   auto analyzed = index::OpenOrBuild(path, io);
@@ -82,8 +87,10 @@ Result<AnalyzedDump> AnalyzeDump(const std::string& path, const catalog::DumpRec
                                     {"objects", r.object_count},
                                     {"suspects", r.suspects.size()},
                                     {"top_suspect", r.suspects.empty() ? "" : r.suspects[0].title},
+                                    {"truncated", h.model.scan.read.truncated},
                                     {"trend", trend}};
-  r.summary_json = summary.dump();
+  // Class and field names are the dump's bytes, not always UTF-8.
+  r.summary_json = summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out.report["trend"] = std::move(trend);
   return out;
 }

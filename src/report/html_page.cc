@@ -4,7 +4,8 @@ namespace heapscope::report {
 
 std::string PageWithJson(std::string_view page_template, const nlohmann::ordered_json& data) {
   constexpr std::string_view kPlaceholder = "/*HEAPSCOPE_REPORT_JSON*/";
-  std::string text = data.dump();
+  // Names come from the dump and need not be UTF-8: replaced, never thrown.
+  std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // Inside <script>, "</script" or "<!--" would end or confuse the element.
   // '<' appears in JSON only inside strings, where \u003c means the same.
   std::string safe;

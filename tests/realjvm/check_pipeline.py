@@ -21,7 +21,9 @@ The scenario, in each:
      recorded report is in the store; the workers' /metrics pass
      `promtool check metrics` and count what happened; SIGTERM stops them
      with status 0;
-  4. the capture agent dumps a JVM with a planted static-map leak
+  4. SIGTERM to a worker in the middle of a job: it finishes the job in its
+     drain time while another worker waits, and exits 0;
+  5. the capture agent dumps a JVM with a planted static-map leak
      (tests/corpus/leaks/StaticCacheLeak.java) into the same store and
      catalog; a worker analyzes it; `results` shows the static-field suspect.
 
@@ -173,14 +175,15 @@ class Setup:
 
 
 class Worker:
-    def __init__(self, setup, work, name, concurrency=1):
+    def __init__(self, setup, work, name, concurrency=1, lease=LEASE, extra=()):
         self.name, self.port = name, free_port()
         self.log_path = work / f"{name}.log"
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [setup.binary, "worker", *setup.where(), "--key-file", str(setup.key), "--name", name, "--concurrency",
-             str(concurrency), "--lease", LEASE, "--poll", "0.2", "--retry-min", "0.2", "--threads", "1",
-             "--scratch-dir", str(work / f"scratch-{name}"), "--metrics-listen", f"127.0.0.1:{self.port}"],
+             str(concurrency), "--lease", lease, "--poll", "0.2", "--retry-min", "0.2", "--threads", "1",
+             "--scratch-dir", str(work / f"scratch-{name}"), "--metrics-listen", f"127.0.0.1:{self.port}",
+             *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=setup.env)
 
     def text(self):
@@ -349,6 +352,29 @@ def check_crash_and_poison(setup, jdk, classes, work):
     return problems
 
 
+def check_drain(setup, work):
+    """SIGTERM in the middle of a job: the worker finishes it within the
+    drain timeout, its heartbeats going on meanwhile, so a second worker
+    with a short poll never takes it over (the lease is only 0.3 s)."""
+    dump_id = setup.submit(work / "big" / "dump-01.hprof", "drain", "--max-attempts", "1")
+    a = Worker(setup, work, "drainer", lease="0.3", extra=["--drain-timeout", "60"])
+    try:
+        a.wait_for(f"dump {dump_id}")
+    finally:
+        a.proc.send_signal(signal.SIGTERM)
+    b = Worker(setup, work, "thief", lease="0.3")
+    try:
+        code = a.proc.wait(timeout=120)
+        a.log.close()
+        time.sleep(1)
+    finally:
+        b.stop()
+    job = [j for j in setup.jobs()["jobs"] if j["dump_id"] == dump_id]
+    if code != 0 or not job or job[0]["state"] != "succeeded" or job[0]["worker"] != "drainer":
+        return [f"drain: exit {code}, job {job}: {a.text()[-600:]}"]
+    return []
+
+
 def check_agent_to_result(setup, jdk, classes, work):
     agent_work = work / "agent"
     agent_work.mkdir()
@@ -392,6 +418,7 @@ def run_mode(binary, jdk, classes, work, key, mode):
         setup.embedded = mode == "embedded"
         problems = check_crash_and_poison(setup, jdk, classes, work)
         problems += check_agent_to_result(setup, jdk, classes, work)
+        problems += check_drain(setup, work)
         return problems
     finally:
         for s in reversed(servers):
