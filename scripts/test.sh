@@ -22,7 +22,7 @@ stage "tests (release)" ctest --test-dir build --output-on-failure -j "$NPROC"
 
 asan() {
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEAPSCOPE_SANITIZE=ON >/dev/null &&
-    ninja -C build-asan heapscope heapscope_tests &&
+    ninja -C build-asan heapscope heapscope_tests s3_sign_tool &&
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --test-dir build-asan --output-on-failure -j "$NPROC" -LE slow
 }
