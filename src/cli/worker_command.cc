@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "capture/ship_queue.h"
 #include "cli/dump_options.h"
 #include "cli/pipeline_commands.h"
 #include "cli/pipeline_location.h"
@@ -21,12 +22,7 @@ std::atomic<bool> g_stop{false};
 void OnStopSignal(int) { g_stop.store(true); }
 
 void LogLine(const std::string& line) {
-  char stamp[32];
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  fmt::print(stderr, "{} heapscope worker: {}\n", stamp, line);
+  fmt::print(stderr, "{} heapscope worker: {}\n", capture::UtcText(std::time(nullptr)), line);
   std::fflush(stderr);
 }
 
